@@ -1,0 +1,44 @@
+"""Shared fixtures. Tests that read ../shared/data/faces skip cleanly when it is absent."""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+REPO = Path(__file__).resolve().parents[1]
+SHARED_FACES = Path(os.environ.get("VFEBENCH_SHARED_FACES", REPO.parent / "shared" / "data" / "faces"))
+
+# keep CPU tests predictable on small machines
+os.environ.setdefault("OMP_NUM_THREADS", "2")
+
+
+@pytest.fixture(autouse=True)
+def _isolated_cache(tmp_path_factory, monkeypatch):
+    """Every test gets its own vfebench cache and asset dir (never the user's)."""
+    root = tmp_path_factory.mktemp("vfecache")
+    monkeypatch.setenv("VFEBENCH_CACHE", str(root))
+    monkeypatch.setenv("VFEBENCH_ASSETS", str(root / "assets"))
+    monkeypatch.setenv("VFEBENCH_OFFLINE", "1")
+    import vfebench.assets as assets
+
+    monkeypatch.setattr(assets, "_CATALOG", None)
+    yield
+
+
+@pytest.fixture
+def shared_faces() -> Path:
+    if not SHARED_FACES.is_dir():
+        pytest.skip("../shared/data/faces is absent")
+    return SHARED_FACES
+
+
+@pytest.fixture
+def rng() -> np.random.Generator:
+    return np.random.default_rng(0)
+
+
+def random_clip_frames(rng: np.random.Generator, t: int = 4, h: int = 64, w: int = 64) -> np.ndarray:
+    return rng.integers(0, 256, size=(t, h, w, 3), dtype=np.uint8)

@@ -1,0 +1,5 @@
+import sys
+
+from vfebench.cli import main
+
+sys.exit(main())

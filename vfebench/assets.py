@@ -1,0 +1,275 @@
+"""Pinned weights ("assets"): declared once, verified by sha256, cached in one directory.
+
+Every weights file that a metric or method needs is an :class:`Asset` with its source URLs,
+sha256, size, licence and the components that use it. Assets live in one cache directory:
+``$VFEBENCH_ASSETS`` if set, else ``<cache root>/assets`` (cache root: ``$VFEBENCH_CACHE`` or
+``~/.cache/vfebench``). Files are found by their pinned file name in that directory.
+
+- ``fetch``: download to a temp file, verify sha256, then rename (never a half-written file).
+- ``import_dir``: the air-gapped route: copy files from a folder the user brought over, verifying
+  each hash.
+- Offline mode (``VFEBENCH_OFFLINE=1``) forbids downloads.
+- :func:`asset_path` returns a verified local path or raises
+  :class:`~vfebench.errors.MissingAssetError` naming the file, where it is expected and the
+  command that gets it. Hashes of big files are cached in a ``<file>.sha256`` sidecar keyed by
+  size and mtime, so a verified file is not re-hashed on every run.
+
+The catalogue is assembled from per-family modules listed in :data:`CATALOG_MODULES`; each
+defines ``ASSETS: list[Asset]``. Loading code must never unpickle arbitrary objects: use
+:func:`load_torch_state_dict` (``weights_only=True`` / safetensors).
+"""
+
+from __future__ import annotations
+
+import importlib
+import json
+import os
+import shutil
+import urllib.request
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from vfebench.errors import AssetHashError, MissingAssetError, UnknownNameError
+from vfebench.registry import did_you_mean
+from vfebench.utils import atomic_path, cache_root, sha256_file
+
+#: modules that each define ``ASSETS: list[Asset]`` (one per metric/method family)
+CATALOG_MODULES = (
+    "vfebench.metrics.assets_iqa",
+    "vfebench.metrics.assets_face",
+    "vfebench.metrics.assets_video",
+    "vividface.assets",
+)
+
+
+@dataclass(frozen=True)
+class Asset:
+    """One pinned weights file.
+
+    Attributes:
+        name: catalogue key (e.g. ``"arcface_ir_se50"``).
+        filename: file name inside the asset directory.
+        urls: source URLs, tried in order.
+        sha256: expected hex digest; ``""`` only if it could not be confirmed (``notes`` says why).
+        size: expected size in bytes (0 = unknown).
+        licence: licence of the weights.
+        users: components that need it (metric or method names).
+        notes: provenance of the hash and anything a user should know.
+    """
+
+    name: str
+    filename: str
+    urls: tuple[str, ...]
+    sha256: str
+    size: int = 0
+    licence: str = "unknown"
+    users: tuple[str, ...] = ()
+    notes: str = ""
+    extra: dict[str, Any] = field(default_factory=dict, compare=False, hash=False)
+
+
+def asset_dir() -> Path:
+    env = os.environ.get("VFEBENCH_ASSETS")
+    return Path(env).expanduser() if env else cache_root() / "assets"
+
+
+def offline() -> bool:
+    return os.environ.get("VFEBENCH_OFFLINE", "").lower() not in ("", "0", "false", "no")
+
+
+_CATALOG: dict[str, Asset] | None = None
+_EXTRA: dict[str, Asset] = {}
+
+
+def register_asset(asset: Asset) -> None:
+    """Add an asset at run time (tests, plug-ins)."""
+    _EXTRA[asset.name] = asset
+    if _CATALOG is not None:
+        _CATALOG[asset.name] = asset
+
+
+def catalog() -> dict[str, Asset]:
+    """All declared assets by name (imports only the light catalogue modules)."""
+    global _CATALOG
+    if _CATALOG is None:
+        cat: dict[str, Asset] = {}
+        for mod in CATALOG_MODULES:
+            try:
+                m = importlib.import_module(mod)
+            except ModuleNotFoundError as exc:
+                if exc.name == mod:
+                    continue
+                raise
+            for a in getattr(m, "ASSETS", []):
+                cat[a.name] = a
+        cat.update(_EXTRA)
+        _CATALOG = cat
+    return _CATALOG
+
+
+def get_asset(name: str) -> Asset:
+    cat = catalog()
+    if name not in cat:
+        raise UnknownNameError(f"unknown asset {name!r}.{did_you_mean(name, list(cat))} (vfebench assets list)")
+    return cat[name]
+
+
+def _sidecar(path: Path) -> Path:
+    return path.with_name(path.name + ".sha256")
+
+
+def file_sha256(path: Path) -> str:
+    """sha256 of ``path``, cached in a sidecar keyed by (size, mtime_ns)."""
+    st = path.stat()
+    key = {"size": st.st_size, "mtime_ns": st.st_mtime_ns}
+    side = _sidecar(path)
+    try:
+        data = json.loads(side.read_text())
+        if data.get("size") == key["size"] and data.get("mtime_ns") == key["mtime_ns"]:
+            return data["sha256"]
+    except (OSError, ValueError, KeyError):
+        pass
+    digest = sha256_file(path)
+    try:
+        with atomic_path(side) as tmp:
+            tmp.write_text(json.dumps({**key, "sha256": digest}))
+    except OSError:
+        pass
+    return digest
+
+
+def _missing_message(a: Asset, where: Path) -> str:
+    return (
+        f"missing weights {a.filename!r} (asset {a.name!r}, used by {', '.join(a.users) or '-'}): "
+        f"expected at {where}. Get it with `vfebench assets fetch {a.name}` on a connected "
+        f"machine, or copy it into a folder and run `vfebench assets import DIR` "
+        f"(set VFEBENCH_ASSETS to use another asset directory)."
+    )
+
+
+def asset_path(name: str, verify: bool = True) -> Path:
+    """Local path of a verified asset, or MissingAssetError / AssetHashError with the fix."""
+    a = get_asset(name)
+    p = asset_dir() / a.filename
+    if not p.is_file():
+        raise MissingAssetError(_missing_message(a, p))
+    if verify and a.sha256:
+        got = file_sha256(p)
+        if got != a.sha256:
+            raise AssetHashError(
+                f"{p}: sha256 {got} does not match the pinned {a.sha256} for asset {a.name!r}; "
+                f"delete it and run `vfebench assets fetch {a.name}` or `vfebench assets import DIR`"
+            )
+    return p
+
+
+def is_present(name: str) -> bool:
+    try:
+        asset_path(name)
+        return True
+    except (MissingAssetError, AssetHashError):
+        return False
+
+
+def asset_hash(name: str) -> str:
+    """Hash recorded in results for an asset that is present (the verified file's sha256)."""
+    p = asset_path(name)
+    return file_sha256(p)
+
+
+def fetch(name: str, force: bool = False, timeout: float = 60.0) -> Path:
+    """Download an asset (temp file → verify → rename). Honours offline mode."""
+    a = get_asset(name)
+    dest = asset_dir() / a.filename
+    if dest.is_file() and not force:
+        return asset_path(name)
+    if offline():
+        raise MissingAssetError(
+            f"offline mode (VFEBENCH_OFFLINE) forbids downloading {a.filename!r}; "
+            f"use `vfebench assets import DIR`. {_missing_message(a, dest)}"
+        )
+    errors = []
+    for url in a.urls:
+        try:
+            with atomic_path(dest, suffix=".part") as tmp:
+                with urllib.request.urlopen(url, timeout=timeout) as r, open(tmp, "wb") as f:
+                    shutil.copyfileobj(r, f, 1 << 20)
+                got = sha256_file(tmp)
+                if a.sha256 and got != a.sha256:
+                    raise AssetHashError(f"{url}: sha256 {got} != pinned {a.sha256}")
+            return dest
+        except Exception as exc:  # try the next mirror
+            errors.append(f"{url}: {exc}")
+    raise MissingAssetError(f"could not download asset {a.name!r}: " + "; ".join(errors))
+
+
+def import_dir(src: str | os.PathLike, names: list[str] | None = None) -> dict[str, str]:
+    """Copy pinned files found in ``src`` (searched recursively by file name) into the cache.
+
+    Returns ``{asset name: status}`` with status ``imported``, ``present``, ``absent`` or
+    ``hash mismatch (<got>)``. Nothing with a wrong hash is copied.
+    """
+    src = Path(src)
+    if not src.is_dir():
+        raise MissingAssetError(f"{src}: not a directory (vfebench assets import DIR)")
+    by_name: dict[str, list[Path]] = {}
+    for p in src.rglob("*"):
+        if p.is_file():
+            by_name.setdefault(p.name, []).append(p)
+    status = {}
+    for a in catalog().values():
+        if names and a.name not in names:
+            continue
+        cands = by_name.get(a.filename, [])
+        if not cands:
+            status[a.name] = "absent"
+            continue
+        result = None
+        for c in cands:
+            got = sha256_file(c)
+            if a.sha256 and got != a.sha256:
+                result = f"hash mismatch ({got[:12]}…)"
+                continue
+            dest = asset_dir() / a.filename
+            if dest.is_file() and file_sha256(dest) == got:
+                result = "present"
+                break
+            with atomic_path(dest, suffix=".part") as tmp:
+                shutil.copyfile(c, tmp)
+            result = "imported"
+            break
+        status[a.name] = result or "absent"
+    return status
+
+
+def verify_all() -> dict[str, str]:
+    """``{name: ok | missing | mismatch | unpinned}`` for every catalogue entry."""
+    out = {}
+    for a in catalog().values():
+        p = asset_dir() / a.filename
+        if not p.is_file():
+            out[a.name] = "missing"
+        elif not a.sha256:
+            out[a.name] = "unpinned"
+        else:
+            out[a.name] = "ok" if file_sha256(p) == a.sha256 else "mismatch"
+    return out
+
+
+def load_torch_state_dict(path: str | os.PathLike, map_location: str = "cpu") -> dict[str, Any]:
+    """Load a state dict without unpickling arbitrary objects (safetensors or weights_only)."""
+    path = Path(path)
+    if path.suffix == ".safetensors":
+        from safetensors.torch import load_file
+
+        return load_file(str(path), device=map_location)
+    import torch
+
+    try:
+        return torch.load(str(path), map_location=map_location, weights_only=True)
+    except Exception as exc:
+        raise AssetHashError(
+            f"{path}: refusing to load: not a plain tensor state dict ({exc}). vfebench never "
+            "unpickles arbitrary objects."
+        ) from exc

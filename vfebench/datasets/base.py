@@ -1,0 +1,87 @@
+"""Dataset sources: a named, versioned list of clips with an optional ground truth.
+
+A :class:`Source` lists clip ids and loads clips on demand (``load`` reads one clip; nothing is
+read at construction). ``has_gt`` says whether :meth:`Source.load` returns ground-truth clips
+(VFHQ-test, demo) or only degraded inputs (RFV-LQ-style folders, where :meth:`Source.load`
+returns the LQ clip itself). :meth:`Source.manifest_hash` identifies the content:
+sha256 over ``id:content_hash`` lines, cached per file path/size/mtime.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import os
+from pathlib import Path
+from typing import ClassVar
+
+from vfebench.video import Clip
+
+
+class Source:
+    name: ClassVar[str] = ""
+    version: ClassVar[str] = "1"
+    has_gt: ClassVar[bool] = True
+
+    def clip_ids(self) -> list[str]:
+        raise NotImplementedError
+
+    def load(self, clip_id: str, max_frames: int | None = None) -> Clip:
+        """Ground-truth clip (or the LQ clip when ``has_gt`` is False)."""
+        raise NotImplementedError
+
+    def load_lq(self, clip_id: str, max_frames: int | None = None) -> Clip | None:
+        """A shipped LQ clip for ``clip_id`` (None when the dataset ships no LQ)."""
+        return None
+
+    def describe(self) -> dict:
+        return {"name": self.name, "version": self.version, "has_gt": self.has_gt}
+
+    def clip_hash(self, clip_id: str) -> str:
+        return self.load(clip_id).content_hash()
+
+    def manifest_lines(self) -> list[str]:
+        return [f"{cid}:{self.clip_hash(cid)}" for cid in self.clip_ids()]
+
+    def manifest_hash(self) -> str:
+        return hashlib.sha256("\n".join(self.manifest_lines()).encode()).hexdigest()
+
+    def __len__(self) -> int:
+        return len(self.clip_ids())
+
+
+def _stat_key(path: Path) -> str:
+    """Cheap identity of a file or frame folder (names, sizes, mtimes)."""
+    if path.is_file():
+        st = path.stat()
+        return f"{path.resolve()}|{st.st_size}|{st.st_mtime_ns}"
+    parts = [str(path.resolve())]
+    for p in sorted(path.iterdir()):
+        if p.is_file():
+            st = p.stat()
+            parts.append(f"{p.name}|{st.st_size}|{st.st_mtime_ns}")
+    return "\n".join(parts)
+
+
+class PathSource(Source):
+    """A source whose clips are files or frame folders on disk; clip hashes are cached."""
+
+    def clip_path(self, clip_id: str) -> Path:
+        raise NotImplementedError
+
+    def clip_hash(self, clip_id: str) -> str:
+        from vfebench.utils import atomic_write_text, cache_root
+
+        p = self.clip_path(clip_id)
+        key = hashlib.sha256(_stat_key(p).encode()).hexdigest()
+        cache = cache_root() / "clip-hashes" / f"{key}.json"
+        try:
+            return json.loads(cache.read_text())["content_hash"]
+        except (OSError, ValueError, KeyError):
+            pass
+        h = self.load(clip_id).content_hash()
+        try:
+            atomic_write_text(cache, json.dumps({"path": os.fspath(p), "content_hash": h}))
+        except OSError:
+            pass
+        return h

@@ -1,0 +1,76 @@
+"""Method interface: ``restore(lq) -> Clip`` with a fingerprint that identifies its outputs.
+
+- Class attributes: ``name``, ``version``, ``scale`` (nominal upscaling), ``deterministic``,
+  ``extras`` (pip extras needed), ``assets`` (pinned weights needed), ``steps`` (sampling steps,
+  for Table 3).
+- ``__init__(**config)`` stores configuration only; :meth:`Method.setup` loads weights.
+- :meth:`Method.restore` receives the LQ clip and the target ``(H, W)`` (the GT size, or the
+  method's natural output size when there is no GT) and must keep the clip id and frame count.
+- :meth:`Method.fingerprint` = name, version, config and weight hashes; it is part of every cache
+  key of restored clips, so changing any of them recomputes exactly what depends on it.
+"""
+
+from __future__ import annotations
+
+from typing import Any, ClassVar
+
+from vfebench.utils import config_hash
+from vfebench.video import Clip
+
+
+class Method:
+    name: ClassVar[str] = ""
+    version: ClassVar[str] = "1"
+    scale: ClassVar[int] = 4
+    deterministic: ClassVar[bool] = True
+    extras: ClassVar[tuple[str, ...]] = ()
+    assets: ClassVar[tuple[str, ...]] = ()
+    steps: ClassVar[int | None] = None
+    description: ClassVar[str] = ""
+
+    def __init__(self, **config: Any) -> None:
+        self.config = dict(config)
+        self.device = "cpu"
+        self._ready = False
+
+    def required_assets(self) -> tuple[str, ...]:
+        return self.assets
+
+    def weight_hashes(self) -> dict[str, str | None]:
+        from vfebench import assets as _assets
+
+        out: dict[str, str | None] = {}
+        for a in self.required_assets():
+            try:
+                out[a] = _assets.get_asset(a).sha256 or _assets.asset_hash(a)
+            except Exception:
+                out[a] = None
+        return out
+
+    def fingerprint(self) -> dict[str, Any]:
+        """Identity of this method's outputs (name, version, config, weight hashes)."""
+        return {
+            "name": self.name,
+            "version": self.version,
+            "config": dict(sorted(self.config.items())),
+            "weights": self.weight_hashes(),
+        }
+
+    def fingerprint_hash(self) -> str:
+        return config_hash(self.fingerprint())
+
+    def setup(self, device: str = "cpu") -> None:
+        """Load weights onto ``device``. Idempotent; excluded from timing."""
+        self.device = device
+        self._ready = True
+
+    def ensure_setup(self, device: str = "cpu") -> None:
+        if not self._ready:
+            self.setup(device)
+
+    def restore(self, lq: Clip, target_size: tuple[int, int] | None = None) -> Clip:
+        """Restore ``lq``; return a clip with the same id and frame count, ``target_size`` frames."""
+        raise NotImplementedError(f"{type(self).__name__} must implement restore")
+
+    def __repr__(self) -> str:
+        return f"{type(self).__name__}({self.config})"

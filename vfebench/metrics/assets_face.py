@@ -1,0 +1,5 @@
+"""Pinned weights of this metric family (see vfebench.assets)."""
+
+from vfebench.assets import Asset
+
+ASSETS: list[Asset] = []

@@ -1,0 +1,322 @@
+"""Metric framework: metadata as class attributes, pure functional cores, shared features.
+
+Aggregation (protocol.md): per frame → mean per clip → mean over clips, unless a metric says
+otherwise. Per-clip results are always kept (:class:`ClipResult`), so reports can add
+confidence intervals. A metric's *raw* value is stored; reports show ``raw × scale`` under the
+``display`` name (e.g. AKD is stored in normalised units and shown as ``AKD*`` = ×1000).
+
+Subclass :class:`FrameMetric` for per-frame metrics (implement :meth:`FrameMetric.score_frames`
+on batches) or :class:`Metric` for per-clip metrics (implement :meth:`Metric.score_clip`).
+Set-level metrics (FVD ``dataset`` mode) override :meth:`Metric.score_set`.
+Heavy imports and weights belong in :meth:`Metric.setup`, never at import time.
+"""
+
+from __future__ import annotations
+
+import math
+import os
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any, ClassVar
+
+import numpy as np
+
+from vfebench.errors import InputError
+from vfebench.video import Clip
+
+
+@dataclass
+class ClipResult:
+    """One metric's result on one clip.
+
+    Attributes:
+        clip_id: the clip.
+        value: raw (unscaled) value; ``nan`` when it could not be computed (``reason`` says why).
+        n_frames: frames that contributed.
+        n_skipped: frames skipped (e.g. no face detected).
+        reason: why the value is NaN or why frames were skipped.
+        per_frame: optional per-frame raw values (NaN for skipped frames).
+        extras: metric-specific details (e.g. sampling seed, sample count).
+    """
+
+    clip_id: str
+    value: float
+    n_frames: int = 0
+    n_skipped: int = 0
+    reason: str = ""
+    per_frame: np.ndarray | None = None
+    extras: dict[str, Any] = field(default_factory=dict)
+
+    def to_dict(self, with_frames: bool = False) -> dict[str, Any]:
+        d: dict[str, Any] = {
+            "clip_id": self.clip_id,
+            "value": None if math.isnan(self.value) else float(self.value),
+            "n_frames": self.n_frames,
+            "n_skipped": self.n_skipped,
+        }
+        if self.reason:
+            d["reason"] = self.reason
+        if self.extras:
+            d["extras"] = self.extras
+        if with_frames and self.per_frame is not None:
+            d["per_frame"] = [None if not np.isfinite(v) else float(v) for v in self.per_frame]
+        return d
+
+
+@dataclass
+class SetResult:
+    """A metric over a set of clips: the aggregate plus every per-clip result."""
+
+    value: float
+    clips: list[ClipResult]
+    extras: dict[str, Any] = field(default_factory=dict)
+
+
+class FeatureStore:
+    """Per-clip features computed once and shared by every metric (faces, landmarks, embeddings).
+
+    Keyed by ``(kind, version, clip content hash)``. Values are ``dict[str, np.ndarray]`` so they
+    can be written to disk with ``np.savez`` (no pickle). With ``root`` set, features persist
+    across metrics, runs and reports.
+    """
+
+    def __init__(self, root: str | os.PathLike | None = None) -> None:
+        self.root = Path(root) if root else None
+        self._mem: dict[tuple[str, str, str], dict[str, np.ndarray]] = {}
+        self.hits = 0
+        self.misses = 0
+
+    def _file(self, kind: str, version: str, h: str) -> Path | None:
+        if self.root is None:
+            return None
+        return self.root / kind / f"v{version}" / h[:2] / f"{h}.npz"
+
+    def get(
+        self,
+        kind: str,
+        version: str,
+        clip: Clip,
+        compute: Callable[[Clip], dict[str, np.ndarray]],
+    ) -> dict[str, np.ndarray]:
+        key = (kind, str(version), clip.content_hash())
+        if key in self._mem:
+            self.hits += 1
+            return self._mem[key]
+        f = self._file(*key)
+        if f is not None and f.is_file():
+            with np.load(f, allow_pickle=False) as z:
+                val = {k: z[k] for k in z.files}
+            self.hits += 1
+        else:
+            self.misses += 1
+            val = compute(clip)
+            if not isinstance(val, dict):
+                raise TypeError(f"feature {kind!r} must be a dict of arrays, got {type(val)}")
+            if f is not None:
+                from vfebench.utils import atomic_path
+
+                with atomic_path(f, suffix=".npz") as tmp:
+                    with open(tmp, "wb") as fh:
+                        np.savez(fh, **{k: np.asarray(v) for k, v in val.items()})
+        self._mem[key] = val
+        return val
+
+    def clear_memory(self) -> None:
+        self._mem.clear()
+
+
+@dataclass
+class ScoreContext:
+    """Everything a metric may need besides the clips.
+
+    Attributes:
+        device: ``"cpu"`` or ``"cuda"``.
+        features: shared feature store (faces etc. computed once per clip).
+        max_frames: score only the first N frames (BFVR-STC uses 24); None = all.
+        seed: base seed for metrics with random sampling (combined with the clip id).
+    """
+
+    device: str = "cpu"
+    features: FeatureStore = field(default_factory=FeatureStore)
+    max_frames: int | None = None
+    seed: int = 0
+
+
+def check_pair(pred: Clip, gt: Clip | None, metric: str = "") -> None:
+    """Raise InputError naming the clip when prediction and reference do not match."""
+    if gt is None:
+        return
+    who = f"{metric}: " if metric else ""
+    if pred.num_frames != gt.num_frames:
+        raise InputError(
+            f"{who}clip {pred.id!r}: prediction has {pred.num_frames} frames but the reference "
+            f"{gt.id!r} has {gt.num_frames}; methods must keep the frame count"
+        )
+    if pred.size != gt.size:
+        raise InputError(
+            f"{who}clip {pred.id!r}: prediction frames are {pred.size[1]}×{pred.size[0]} but the "
+            f"reference frames are {gt.size[1]}×{gt.size[0]}; restore to the GT size"
+        )
+
+
+def check_float01(x: np.ndarray, what: str) -> None:
+    """Raise InputError when a float array has NaN/inf or leaves [0, 1]."""
+    if not np.isfinite(x).all():
+        raise InputError(f"{what}: contains NaN or infinite values")
+    lo, hi = float(np.min(x)), float(np.max(x))
+    if lo < 0.0 or hi > 1.0:
+        raise InputError(f"{what}: values must be in [0, 1], got [{lo:.4g}, {hi:.4g}]")
+
+
+def nanmean(values: Sequence[float]) -> float:
+    arr = np.asarray([v for v in values if v is not None], dtype=np.float64)
+    arr = arr[np.isfinite(arr)]
+    return float(arr.mean()) if arr.size else float("nan")
+
+
+class Metric:
+    """Base class. Metadata are class attributes; configuration is ``mode`` + options."""
+
+    name: ClassVar[str] = ""
+    display: ClassVar[str] = ""
+    higher_is_better: ClassVar[bool] = True
+    needs_reference: ClassVar[bool] = True
+    version: ClassVar[str] = "1"
+    scale: ClassVar[float] = 1.0
+    level: ClassVar[str] = "clip"  # frame | clip | set
+    extra: ClassVar[str] = ""  # pip extra that provides the dependencies ("" = core)
+    assets: ClassVar[tuple[str, ...]] = ()  # asset names needed (see vfebench.assets)
+    modes: ClassVar[tuple[str, ...]] = ("clean",)
+    precision: ClassVar[int] = 4  # decimals shown in reports (after scaling)
+    recon: ClassVar[bool] = False  # our documented reconstruction (protocol.md [recon])
+    description: ClassVar[str] = ""
+
+    def __init__(self, mode: str = "clean", **options: Any) -> None:
+        if mode not in self.modes:
+            from vfebench.registry import did_you_mean
+
+            raise InputError(
+                f"metric {self.name!r} has no mode {mode!r}.{did_you_mean(mode, self.modes)} "
+                f"Modes: {', '.join(self.modes)}"
+            )
+        self.mode = mode
+        self.options = options
+        self.device = "cpu"
+        self._ready = False
+
+    # -- identity -----------------------------------------------------------------------
+    def required_assets(self) -> tuple[str, ...]:
+        """Assets this configuration needs (subclasses may depend on mode/options)."""
+        return self.assets
+
+    def identity(self) -> dict[str, Any]:
+        """Everything that determines this metric's numbers (goes into cache keys and records)."""
+        from vfebench import assets as _assets
+
+        hashes = {}
+        for a in self.required_assets():
+            try:
+                hashes[a] = _assets.get_asset(a).sha256 or _assets.asset_hash(a)
+            except Exception:
+                hashes[a] = None
+        return {
+            "name": self.name,
+            "version": self.version,
+            "mode": self.mode,
+            "options": dict(sorted(self.options.items())),
+            "assets": hashes,
+        }
+
+    @classmethod
+    def info(cls) -> dict[str, Any]:
+        return {
+            "name": cls.name,
+            "display": cls.display or cls.name,
+            "higher_is_better": cls.higher_is_better,
+            "needs_reference": cls.needs_reference,
+            "version": cls.version,
+            "scale": cls.scale,
+            "level": cls.level,
+            "extra": cls.extra,
+            "assets": list(cls.assets),
+            "modes": list(cls.modes),
+            "precision": cls.precision,
+            "recon": cls.recon,
+            "description": cls.description,
+        }
+
+    # -- lifecycle ----------------------------------------------------------------------
+    def setup(self, device: str = "cpu") -> None:
+        """Import heavy dependencies and load weights. Idempotent."""
+        self.device = device
+        self._ready = True
+
+    def ensure_setup(self, device: str = "cpu") -> None:
+        if not self._ready:
+            self.setup(device)
+
+    # -- scoring ------------------------------------------------------------------------
+    def score_clip(self, pred: Clip, gt: Clip | None, ctx: ScoreContext) -> ClipResult:
+        raise NotImplementedError(f"{type(self).__name__} must implement score_clip")
+
+    def aggregate(self, results: Sequence[ClipResult]) -> float:
+        """Mean over clips of the per-clip raw values, ignoring NaN clips."""
+        return nanmean([r.value for r in results])
+
+    def score_set(
+        self, preds: Sequence[Clip], gts: Sequence[Clip | None] | None, ctx: ScoreContext
+    ) -> SetResult:
+        """Score every clip (a failing clip becomes NaN with its reason) and aggregate."""
+        gts = list(gts) if gts is not None else [None] * len(preds)
+        self.ensure_setup(ctx.device)
+        out = []
+        for p, g in zip(preds, gts):
+            out.append(self.score_clip(p, g, ctx))
+        return SetResult(self.aggregate(out), out)
+
+    def _prepare(self, pred: Clip, gt: Clip | None, ctx: ScoreContext) -> tuple[Clip, Clip | None]:
+        """Validate inputs and apply ``ctx.max_frames``."""
+        if self.needs_reference and gt is None:
+            raise InputError(f"metric {self.name!r} needs a reference (GT) clip for {pred.id!r}")
+        if not self.needs_reference:
+            gt = None
+        check_pair(pred, gt, self.name)
+        self.ensure_setup(ctx.device)
+        pred = pred.head(ctx.max_frames)
+        return pred, (gt.head(ctx.max_frames) if gt is not None else None)
+
+    def display_value(self, raw: float) -> float:
+        return raw * self.scale
+
+    def __repr__(self) -> str:
+        opts = ", ".join(f"{k}={v!r}" for k, v in self.options.items())
+        return f"{type(self).__name__}(mode={self.mode!r}{', ' + opts if opts else ''})"
+
+
+class FrameMetric(Metric):
+    """A metric computed per frame (batched) then averaged over the clip's frames.
+
+    Subclasses implement :meth:`score_frames` on ``B×H×W×3`` uint8 batches and return ``B``
+    float64 values (NaN for a frame that cannot be scored).
+    """
+
+    level: ClassVar[str] = "frame"
+    batch_size: ClassVar[int] = 8
+
+    def score_frames(self, pred: np.ndarray, gt: np.ndarray | None) -> np.ndarray:
+        raise NotImplementedError(f"{type(self).__name__} must implement score_frames")
+
+    def score_clip(self, pred: Clip, gt: Clip | None, ctx: ScoreContext) -> ClipResult:
+        pred, gt = self._prepare(pred, gt, ctx)
+        vals = []
+        bs = max(1, int(self.options.get("batch_size", self.batch_size)))
+        for s in range(0, pred.num_frames, bs):
+            p = pred.frames[s : s + bs]
+            g = gt.frames[s : s + bs] if gt is not None else None
+            vals.append(np.asarray(self.score_frames(p, g), dtype=np.float64).reshape(-1))
+        per_frame = np.concatenate(vals)
+        ok = np.isfinite(per_frame)
+        value = float(per_frame[ok].mean()) if ok.any() else float("nan")
+        reason = "" if ok.all() else f"{int((~ok).sum())} frame(s) could not be scored"
+        return ClipResult(pred.id, value, int(ok.sum()), int((~ok).sum()), reason, per_frame)

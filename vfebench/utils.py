@@ -1,0 +1,126 @@
+"""Small shared helpers: optional-dependency checks, atomic writes, hashing, seeding."""
+
+from __future__ import annotations
+
+import contextlib
+import hashlib
+import importlib
+import json
+import os
+import shutil
+import tempfile
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+from vfebench.errors import MissingDependencyError
+
+#: extra (pip install 'vfebench[EXTRA]') that provides each optional module
+EXTRA_OF = {
+    "torch": "iqa",
+    "torchvision": "iqa",
+    "lpips": "iqa",
+    "mediapipe": "face",
+    "facenet_pytorch": "face",
+    "onnxruntime": "face",
+    "face_alignment": "face",
+    "diffusers": "vividface",
+    "accelerate": "vividface",
+    "safetensors": "iqa",
+    "matplotlib": "report",
+    "jinja2": "report",
+}
+
+
+def require(module: str, extra: str | None = None, purpose: str = ""):
+    """Import an optional dependency or raise :class:`MissingDependencyError` with the fix."""
+    try:
+        return importlib.import_module(module)
+    except ImportError as exc:
+        extra = extra or EXTRA_OF.get(module, "all")
+        what = f" (needed for {purpose})" if purpose else ""
+        raise MissingDependencyError(
+            f"the optional dependency {module!r} is not installed{what}: "
+            f"pip install 'vfebench[{extra}]'  ({exc})"
+        ) from exc
+
+
+def sha256_file(path: str | os.PathLike, chunk: int = 1 << 20) -> str:
+    h = hashlib.sha256()
+    with open(path, "rb") as f:
+        while True:
+            b = f.read(chunk)
+            if not b:
+                break
+            h.update(b)
+    return h.hexdigest()
+
+
+def sha256_text(text: str) -> str:
+    return hashlib.sha256(text.encode()).hexdigest()
+
+
+def stable_json(obj: Any) -> str:
+    """Canonical JSON (sorted keys, no whitespace) used for hashing configs."""
+    return json.dumps(obj, sort_keys=True, separators=(",", ":"), default=str)
+
+
+def config_hash(obj: Any, n: int = 16) -> str:
+    return sha256_text(stable_json(obj))[:n]
+
+
+def seed_from(*parts: Any) -> int:
+    """A 64-bit seed derived only from ``parts`` (never from global state or order)."""
+    digest = hashlib.sha256("\x1f".join(str(p) for p in parts).encode()).digest()
+    return int.from_bytes(digest[:8], "little")
+
+
+@contextlib.contextmanager
+def atomic_path(final: str | os.PathLike, suffix: str = "") -> Iterator[Path]:
+    """Yield a temp path next to ``final``; rename it onto ``final`` only on success."""
+    final = Path(final)
+    final.parent.mkdir(parents=True, exist_ok=True)
+    fd, tmp = tempfile.mkstemp(prefix=f".{final.name}.", suffix=suffix or ".tmp", dir=final.parent)
+    os.close(fd)
+    tmp_path = Path(tmp)
+    try:
+        yield tmp_path
+        os.replace(tmp_path, final)
+    finally:
+        if tmp_path.exists():
+            tmp_path.unlink()
+
+
+def atomic_write_text(path: str | os.PathLike, text: str) -> None:
+    with atomic_path(path) as tmp:
+        tmp.write_text(text)
+
+
+def atomic_write_json(path: str | os.PathLike, obj: Any) -> None:
+    atomic_write_text(path, json.dumps(obj, indent=2, sort_keys=False, default=str) + "\n")
+
+
+@contextlib.contextmanager
+def atomic_dir(final: str | os.PathLike) -> Iterator[Path]:
+    """Yield a temp directory next to ``final``; it replaces ``final`` only on success."""
+    final = Path(final)
+    final.parent.mkdir(parents=True, exist_ok=True)
+    tmp = Path(tempfile.mkdtemp(prefix=f".{final.name}.", dir=final.parent))
+    try:
+        yield tmp
+        if final.exists():
+            old = final.with_name(f".{final.name}.old{os.getpid()}")
+            os.replace(final, old)
+            os.replace(tmp, final)
+            shutil.rmtree(old, ignore_errors=True)
+        else:
+            os.replace(tmp, final)
+    finally:
+        if tmp.exists():
+            shutil.rmtree(tmp, ignore_errors=True)
+
+
+def cache_root() -> Path:
+    """Root of vfebench's caches (``$VFEBENCH_CACHE`` or ``~/.cache/vfebench``)."""
+    env = os.environ.get("VFEBENCH_CACHE")
+    return Path(env).expanduser() if env else Path.home() / ".cache" / "vfebench"
