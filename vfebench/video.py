@@ -11,10 +11,19 @@ Readers accept
   including H.264, MPEG-4 Part 2, HEVC 10-bit and VP9.
 
 Grayscale, RGBA (alpha dropped) and 16-bit frames are converted to RGB uint8 (16-bit values are
-rounded from the 0..65535 range). Unreadable or truncated files, empty folders, zero frames and
-frames of different sizes within one clip raise :class:`~vfebench.errors.InputError` naming the
-file. Writers are lossless: PNG frame folders (written to a temp folder then renamed) and,
-optionally, RGB-lossless H.264 (``libx264rgb``, crf 0) or FFV1 video.
+rounded from the 0..65535 range). Video frames are converted to RGB24 by FFmpeg's swscale (10-bit
+sources included) and turned upright when the container carries a display rotation (multiples
+of 90°, the same rule as the ``ffmpeg`` command line's autorotate). Unreadable or truncated
+files, empty folders, zero frames and frames of different sizes within one clip raise
+:class:`~vfebench.errors.InputError` naming the file. A video counts as truncated when it decodes
+clearly fewer frames than its header announces (more than 2 frames and 2 % short), or, for
+containers without a frame count (mkv/webm), when the decoded frames cover clearly less of the
+video stream's duration than stated (more than 2 frames and 10 % short).
+
+Videos are streamed (:func:`iter_frames`): only one decoded frame is held at a time, so long
+1080p clips can be processed in constant memory. Writers are lossless: PNG frame folders
+(written to a temp folder then renamed, from an array or a stream of frames) and, optionally,
+RGB-lossless H.264 (``libx264rgb``, crf 0) or FFV1 video.
 """
 
 from __future__ import annotations
@@ -146,9 +155,7 @@ def list_frame_files(folder: str | os.PathLike) -> list[Path]:
     folder = Path(folder)
     if not folder.is_dir():
         raise InputError(f"{folder}: not a directory")
-    files = [
-        p for p in folder.iterdir() if p.is_file() and not p.name.startswith(".") and is_image_file(p)
-    ]
+    files = [p for p in folder.iterdir() if p.is_file() and not p.name.startswith(".") and is_image_file(p)]
     if not files:
         raise InputError(
             f"{folder}: no frames found (expected {', '.join(IMAGE_EXTS)} files directly inside it)"
@@ -170,6 +177,39 @@ def clip_id_of(path: str | os.PathLike) -> str:
     """Default clip id: folder name, or file name without its video extension."""
     p = Path(path)
     return p.stem if p.is_file() and is_video_file(p) else p.name
+
+
+def find_clip_paths(src: str | os.PathLike) -> list[tuple[str, Path]]:
+    """``(clip_id, path)`` for every clip under ``src``, sorted naturally by id.
+
+    ``src`` may be one video file, one frame folder (a folder that directly holds images), or a
+    folder whose direct children are video files and/or frame folders (hidden entries and other
+    files are ignored). Raises InputError when nothing is found or two entries map to one id
+    (``a.mp4`` next to ``a/``).
+    """
+    p = Path(src)
+    if not p.exists():
+        raise InputError(f"{p}: no such file or directory")
+    if p.is_file():
+        if not is_video_file(p):
+            raise InputError(f"{p}: not a video file (expected one of {', '.join(VIDEO_EXTS)})")
+        return [(clip_id_of(p), p)]
+    if is_clip_path(p):
+        return [(clip_id_of(p), p)]
+    found: dict[str, Path] = {}
+    for c in p.iterdir():
+        if c.name.startswith(".") or not is_clip_path(c):
+            continue
+        cid = clip_id_of(c)
+        if cid in found:
+            raise InputError(f"{p}: two clips share the id {cid!r} ({found[cid].name}, {c.name}); rename one")
+        found[cid] = c
+    if not found:
+        raise InputError(
+            f"{p}: no clips found (expected video files {', '.join(VIDEO_EXTS)} or folders of frames "
+            "directly inside it)"
+        )
+    return sorted(found.items(), key=lambda kv: natural_key(kv[0]))
 
 
 # ----------------------------------------------------------------------------- reading
@@ -199,61 +239,168 @@ def _open_video(path: Path):
     try:
         container = av.open(str(path))
     except Exception as exc:  # av raises many error types
-        raise InputError(f"{path}: cannot open video ({exc})") from exc
+        raise InputError(
+            f"{path}: cannot open video ({exc}); the file may be truncated or not a video"
+        ) from exc
     if not container.streams.video:
         container.close()
         raise InputError(f"{path}: file has no video stream")
     return container
 
 
+def _stream_fps(stream) -> float:
+    rate = stream.average_rate or stream.guessed_rate or stream.base_rate
+    return float(rate) if rate else 25.0
+
+
 def video_fps(path: str | os.PathLike) -> float:
+    """Frame rate of a video file's first video stream (25.0 when the file states none)."""
     container = _open_video(Path(path))
     try:
-        s = container.streams.video[0]
-        rate = s.average_rate or s.guessed_rate or s.base_rate
-        return float(rate) if rate else 25.0
+        return _stream_fps(container.streams.video[0])
     finally:
         container.close()
 
 
-def _iter_video(path: Path, max_frames: int | None) -> Iterator[np.ndarray]:
+@dataclass(frozen=True)
+class ClipInfo:
+    """What can be learnt about a clip without decoding it.
+
+    ``height``/``width`` are those of the frames :func:`iter_frames` yields (after rotation);
+    ``frames`` is the header's frame count (videos; an estimate from duration × fps when the
+    container stores none, 0 when unknown) or the number of image files (frame folders).
+    """
+
+    path: Path
+    kind: str  # "video" | "frames"
+    height: int
+    width: int
+    frames: int
+    fps: float
+    codec: str = ""
+    pix_fmt: str = ""
+    rotation: int = 0
+
+
+def probe(path: str | os.PathLike) -> ClipInfo:
+    """Size, frame count and fps of a video file or frame folder (reads one frame at most)."""
+    p = Path(path)
+    if not p.exists():
+        raise InputError(f"{p}: no such file or directory")
+    if p.is_dir():
+        files = list_frame_files(p)
+        h, w = read_image(files[0]).shape[:2]
+        return ClipInfo(p, "frames", h, w, len(files), 25.0)
+    container = _open_video(p)
+    try:
+        s = container.streams.video[0]
+        fps = _stream_fps(s)
+        n = int(s.frames or 0)
+        if n == 0:
+            dur = _stream_duration(s, container)
+            n = int(round(dur * fps)) if dur else 0
+        rot = 0
+        try:
+            frame = next(container.decode(s))
+            rot = _quarter_turns(frame) * 90
+        except Exception:  # an undecodable file is reported by iter_frames
+            pass
+        h, w = s.codec_context.height, s.codec_context.width
+        if rot in (90, 270):
+            h, w = w, h
+        return ClipInfo(p, "video", h, w, n, fps, s.codec_context.name, s.codec_context.pix_fmt or "", rot)
+    finally:
+        container.close()
+
+
+def _stream_duration(stream, container) -> float | None:
+    """Seconds of the video stream: its own duration, or the container's if it is the only stream."""
+    if stream.duration and stream.time_base:
+        return float(stream.duration * stream.time_base)
+    if container.duration and len(container.streams) == 1:
+        return container.duration / 1_000_000  # av.time_base
+    return None
+
+
+def _quarter_turns(frame) -> int:
+    """Counter-clockwise quarter turns that make a decoded frame upright (its display matrix)."""
+    rot = getattr(frame, "rotation", 0) or 0
+    return int(round(rot / 90.0)) % 4
+
+
+def _iter_video(path: Path, max_frames: int | None, autorotate: bool = True) -> Iterator[np.ndarray]:
     container = _open_video(path)
     n = 0
+    first_t = last_t = None
     try:
         stream = container.streams.video[0]
         stream.thread_type = "AUTO"
+        fps = _stream_fps(stream)
         try:
             for frame in container.decode(stream):
-                yield frame.to_ndarray(format="rgb24")
+                if frame.time is not None:
+                    first_t = frame.time if first_t is None else first_t
+                    last_t = frame.time
+                arr = frame.to_ndarray(format="rgb24")
+                k = _quarter_turns(frame) if autorotate else 0
+                if k:
+                    # np.rot90 turns counter-clockwise, like the display matrix's rotation
+                    arr = np.ascontiguousarray(np.rot90(arr, k))
+                yield arr
                 n += 1
                 if max_frames is not None and n >= max_frames:
                     return
-        except InputError:
-            raise
         except Exception as exc:
-            raise InputError(f"{path}: decoding failed after {n} frames ({exc}); the file may be truncated") from exc
+            raise InputError(
+                f"{path}: decoding failed after {n} frames ({exc}); the file may be truncated or corrupt"
+            ) from exc
+        if n == 0:
+            raise InputError(f"{path}: video has zero decodable frames")
+        expected = int(stream.frames or 0)
+        if expected > 0:
+            if expected - n > max(2, 0.02 * expected):
+                raise InputError(
+                    f"{path}: decoded only {n} of the {expected} frames its header announces; "
+                    "the file is truncated or corrupt (re-download or re-encode it)"
+                )
+        else:
+            dur = _stream_duration(stream, container)
+            if dur and first_t is not None and last_t is not None:
+                covered = last_t - first_t + 1.0 / fps
+                if dur - covered > max(2.0 / fps, 0.1 * dur):
+                    raise InputError(
+                        f"{path}: decoded frames cover {covered:.2f} s of the {dur:.2f} s the file "
+                        "announces; the file is truncated or corrupt (re-download or re-encode it)"
+                    )
     finally:
         container.close()
-    if n == 0:
-        raise InputError(f"{path}: video has zero decodable frames")
 
 
-def iter_frames(path: str | os.PathLike, max_frames: int | None = None) -> Iterator[np.ndarray]:
+def iter_frames(
+    path: str | os.PathLike, max_frames: int | None = None, autorotate: bool = True
+) -> Iterator[np.ndarray]:
     """Stream frames (H×W×3 uint8 RGB) from a video file or frame folder.
 
-    Raises InputError when a frame's size differs from the first one, naming the file.
+    Only one frame is decoded at a time. ``max_frames`` keeps the first N frames (a truncation
+    check is then skipped for the rest of the file). ``autorotate`` applies a video's display
+    rotation. Raises InputError, naming the file, for unreadable/truncated input, zero frames and
+    a frame whose size differs from the first one.
     """
     p = Path(path)
     if not p.exists():
         raise InputError(f"{p}: no such file or directory")
+    if max_frames is not None and max_frames < 1:
+        raise InputError(f"{p}: max_frames must be at least 1, got {max_frames}")
     first: tuple[int, ...] | None = None
     if p.is_dir():
         files = list_frame_files(p)
         if max_frames is not None:
             files = files[:max_frames]
         source: Iterable[tuple[str, np.ndarray]] = ((str(f), read_image(f)) for f in files)
+    elif not p.is_file():
+        raise InputError(f"{p}: not a regular file or folder")
     else:
-        source = ((f"{p} (frame {i})", fr) for i, fr in enumerate(_iter_video(p, max_frames)))
+        source = ((f"{p} (frame {i})", fr) for i, fr in enumerate(_iter_video(p, max_frames, autorotate)))
     for name, frame in source:
         if first is None:
             first = frame.shape
@@ -265,9 +412,7 @@ def iter_frames(path: str | os.PathLike, max_frames: int | None = None) -> Itera
         yield frame
 
 
-def read_clip(
-    path: str | os.PathLike, clip_id: str | None = None, max_frames: int | None = None
-) -> Clip:
+def read_clip(path: str | os.PathLike, clip_id: str | None = None, max_frames: int | None = None) -> Clip:
     """Read a whole clip (video file or frame folder) into memory."""
     p = Path(path)
     frames = list(iter_frames(p, max_frames=max_frames))
@@ -279,24 +424,45 @@ def read_clip(
 
 # ----------------------------------------------------------------------------- writing
 def write_png_frames(
-    frames: np.ndarray | Clip, out_dir: str | os.PathLike, pattern: str = "{:08d}.png", level: int = 1
+    frames: np.ndarray | Clip | Iterable[np.ndarray],
+    out_dir: str | os.PathLike,
+    pattern: str = "{:08d}.png",
+    level: int = 1,
 ) -> Path:
     """Write frames as PNG files into ``out_dir`` atomically (temp folder + rename).
 
-    ``pattern`` is formatted with the 0-based frame index. Returns ``out_dir``.
+    ``frames`` is a T×H×W×3 uint8 RGB array, a :class:`Clip`, or any iterable of H×W×3 uint8
+    RGB frames (consumed one at a time, so a generator streams in constant memory). ``pattern``
+    is formatted with the 0-based frame index. ``out_dir`` appears only once every frame is
+    written; an existing ``out_dir`` is replaced. Returns ``out_dir``.
     """
     import cv2
 
-    arr = frames.frames if isinstance(frames, Clip) else np.asarray(frames)
-    if arr.ndim != 4 or arr.shape[-1] != 3 or arr.dtype != np.uint8:
-        raise InputError(f"write_png_frames: expected T×H×W×3 uint8, got {arr.shape} {arr.dtype}")
     out = Path(out_dir)
+    if isinstance(frames, Clip):
+        frames = frames.frames
+    if isinstance(frames, np.ndarray) and (frames.ndim != 4 or frames.shape[-1] != 3):
+        raise InputError(f"write_png_frames({out}): expected T×H×W×3 uint8 frames, got shape {frames.shape}")
+    n = 0
+    first: tuple[int, ...] | None = None
     with atomic_dir(out) as tmp:
-        for i, fr in enumerate(arr):
+        for i, fr in enumerate(frames):
+            fr = np.asarray(fr)
+            if fr.ndim != 3 or fr.shape[-1] != 3 or fr.dtype != np.uint8:
+                raise InputError(
+                    f"write_png_frames({out}): frame {i} must be H×W×3 uint8 RGB, got {fr.shape} {fr.dtype}"
+                )
+            if first is None:
+                first = fr.shape
+            elif fr.shape != first:
+                raise InputError(f"write_png_frames({out}): frame {i} is {fr.shape}, frame 0 is {first}")
             ok, enc = cv2.imencode(".png", fr[:, :, ::-1], [cv2.IMWRITE_PNG_COMPRESSION, level])
             if not ok:
                 raise OSError(f"PNG encoding failed for frame {i} of {out}")
             enc.tofile(str(tmp / pattern.format(i)))
+            n += 1
+        if n == 0:
+            raise InputError(f"write_png_frames({out}): zero frames to write")
     return out
 
 
@@ -310,6 +476,12 @@ def write_video(
     import av
 
     arr = frames.frames if isinstance(frames, Clip) else np.asarray(frames)
+    if arr.ndim != 4 or arr.shape[-1] != 3 or arr.dtype != np.uint8 or arr.shape[0] == 0:
+        raise InputError(
+            f"write_video({path}): expected T×H×W×3 uint8 frames (T ≥ 1), got {arr.shape} {arr.dtype}"
+        )
+    if codec not in ("libx264rgb", "ffv1"):
+        raise InputError(f"write_video({path}): codec {codec!r} is not lossless; use 'libx264rgb' or 'ffv1'")
     if fps is None:
         fps = frames.fps if isinstance(frames, Clip) else 25.0
     path = Path(path)
@@ -323,9 +495,9 @@ def write_video(
             if codec == "libx264rgb":
                 st.pix_fmt = "rgb24"
                 st.options = {"crf": "0", "preset": "medium"}
-            elif codec == "ffv1":
+            else:
                 st.pix_fmt = "bgr0"
             for fr in arr:
-                out.mux(st.encode(av.VideoFrame.from_ndarray(fr, format="rgb24")))
+                out.mux(st.encode(av.VideoFrame.from_ndarray(np.ascontiguousarray(fr), format="rgb24")))
             out.mux(st.encode())
     return path

@@ -1,5 +1,93 @@
-"""Pinned weights of the vividface method (see vfebench.assets)."""
+"""Pinned weights of the vividface method (see :mod:`vfebench.assets`).
+
+Inference needs ``vividface_dit`` (the released fine-tuned DiT), ``wan21_vae`` and
+``wan21_empty_prompt``; training starts from ``wan21_t2v_1_3b_dit`` and needs DISTS
+(``dists_alpha_beta`` + ``dists_vgg16``) for stage 2. Hashes marked "to be confirmed" could not be
+read from a model card or LFS pointer; ``vfebench assets verify`` reports them as ``unpinned``.
+"""
 
 from vfebench.assets import Asset
 
-ASSETS: list[Asset] = []
+#: inference assets of the ``vividface`` method (what ``vfebench run --method vividface`` needs)
+INFERENCE_ASSETS = ("vividface_dit", "wan21_vae", "wan21_empty_prompt")
+#: extra assets for training (base DiT for stage 1, DISTS for stage 2)
+TRAINING_ASSETS = ("wan21_t2v_1_3b_dit", "wan21_vae", "wan21_empty_prompt", "dists_alpha_beta", "dists_vgg16")
+
+ASSETS: list[Asset] = [
+    Asset(
+        name="vividface_dit",
+        filename="vividface.ckpt",
+        urls=("https://github.com/shulianz/VividFace/releases/latest/download/vividface.ckpt",),
+        sha256="",
+        licence="Apache-2.0",
+        users=("vividface",),
+        notes=(
+            "Released VividFace checkpoint (GitHub releases of shulianz/VividFace): the full fine-tuned "
+            "Wan2.1-T2V-1.3B DiT state dict in DiffSynth/original Wan key format (not LoRA). The release "
+            "page publishes no checksum and the exact asset URL is inferred from GitHub's "
+            "'latest/download' scheme: sha256 to be confirmed (record it with `vfebench assets verify`)."
+        ),
+    ),
+    Asset(
+        name="wan21_vae",
+        filename="Wan2.1_VAE.pth",
+        urls=("https://huggingface.co/Wan-AI/Wan2.1-T2V-1.3B/resolve/main/Wan2.1_VAE.pth",),
+        sha256="38071ab59bd94681c686fa51d75a1968f64e470262043be31f7a094e442fd981",
+        size=507609880,
+        licence="Apache-2.0",
+        users=("vividface",),
+        notes=(
+            "Wan2.1 causal 3D VAE, original key format (plain tensor state dict). sha256/size from the "
+            "Git LFS pointer of Wan2.1_VAE.pth (identical in mirrors of Wan-AI/Wan2.1-T2V-1.3B)."
+        ),
+    ),
+    Asset(
+        name="wan21_empty_prompt",
+        filename="wan21_umt5_empty_prompt.safetensors",
+        urls=(),
+        sha256="",
+        licence="Apache-2.0",
+        users=("vividface",),
+        notes=(
+            "Ours: umT5-XXL embedding of the empty prompt, zero-padded to 512 tokens ([512, 4096], key "
+            "'prompt_embeds'). Produce it once with `vividface embed-prompt --text-encoder DIR --out FILE` "
+            "(DIR = text_encoder/ + tokenizer/ of Wan-AI/Wan2.1-T2V-1.3B-Diffusers), then "
+            "`vfebench assets import`. sha256 to be confirmed once the file is published."
+        ),
+    ),
+    Asset(
+        name="wan21_t2v_1_3b_dit",
+        filename="diffusion_pytorch_model.safetensors",
+        urls=("https://huggingface.co/Wan-AI/Wan2.1-T2V-1.3B/resolve/main/diffusion_pytorch_model.safetensors",),
+        sha256="",
+        licence="Apache-2.0",
+        users=("vividface-train",),
+        notes=(
+            "Base Wan2.1-T2V-1.3B DiT (original key format, fp32 single file, ~5.68 GB); training "
+            "initialisation only (inference uses vividface.ckpt). sha256 to be confirmed: no LFS pointer "
+            "of this exact file was found. A diffusers folder (Wan-AI/Wan2.1-T2V-1.3B-Diffusers/"
+            "transformer) works too through `--dit DIR`."
+        ),
+    ),
+    Asset(
+        name="dists_alpha_beta",
+        filename="DISTS_weights-f5e65c96.pth",
+        urls=("https://huggingface.co/chaofengc/IQA-PyTorch-Weights/resolve/main/DISTS_weights-f5e65c96.pth",),
+        sha256="f5e65c96230b7f6ca995691647d482237e4cab8a50c5c4a5784f219ef0748218",
+        licence="MIT (DISTS, Ding et al. 2020)",
+        users=("vividface-train",),
+        notes="DISTS alpha/beta weights as packaged by pyiqa; sha256 from the Git LFS pointer.",
+    ),
+    Asset(
+        name="dists_vgg16",
+        filename="vgg16-397923af.pth",
+        urls=("https://download.pytorch.org/models/vgg16-397923af.pth",),
+        sha256="",
+        licence="BSD-3-Clause (torchvision)",
+        users=("vividface-train",),
+        notes=(
+            "torchvision VGG16 IMAGENET1K_V1 weights (the DISTS backbone). torchvision publishes only the "
+            "sha256 prefix 397923af in the file name: full sha256 to be confirmed."
+        ),
+    ),
+]

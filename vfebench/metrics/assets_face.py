@@ -1,5 +1,59 @@
-"""Pinned weights of this metric family (see vfebench.assets)."""
+"""Pinned weights of the face metrics (IDS, AKD, TLME, FaceCons); see vfebench.assets.
+
+MTCNN (facenet-pytorch) and MediaPipe FaceMesh need no asset: their weights ship inside the
+pinned wheels (facenet-pytorch 2.5.3, mediapipe 0.10.21).
+"""
 
 from vfebench.assets import Asset
 
-ASSETS: list[Asset] = []
+ASSETS: list[Asset] = [
+    Asset(
+        name="arcface_ir_se50",
+        filename="model_ir_se50.pth",
+        urls=(
+            "https://huggingface.co/lithiumice/insightface/resolve/main/InsightFace_Pytorch%2Bmodel_ir_se50.pth",
+            "https://www.dropbox.com/s/kzo52d9neybjxsb/model_ir_se50.pth?dl=1",
+        ),
+        sha256="",
+        size=0,
+        licence="MIT (TreB1eN/InsightFace_Pytorch)",
+        users=("ids",),
+        notes=(
+            "TreB1eN/InsightFace_Pytorch IR-SE50 (ArcFace, MS1M), the file BFVR-STC eval_ids.py and pSp "
+            "(eladrich/pixel2style2pixel README, Google Drive id 1KW7bjndL3QG3sxBbZxreGHigcCCpsDgn) use. "
+            "sha256 NOT confirmed: no published checksum was found; the two URLs are third-party mirrors "
+            "seen in public scripts. Pin it after checking a copy from the pSp Drive link."
+        ),
+    ),
+    Asset(
+        name="clip_vit_b32",
+        filename="ViT-B-32.pt",
+        urls=(
+            "https://openaipublic.azureedge.net/clip/models/"
+            "40d365715913c9da98579312b702a82c18be219cc2a73407c4526f58eba950af/ViT-B-32.pt",
+        ),
+        sha256="40d365715913c9da98579312b702a82c18be219cc2a73407c4526f58eba950af",
+        size=0,
+        licence="MIT (openai/CLIP)",
+        users=("facecons",),
+        notes=(
+            "OpenAI CLIP ViT-B/32 release (TorchScript archive); the sha256 is the one OpenAI's clip.load "
+            "checks (it is part of the URL; same URL in open_clip's pretrained table). Same weights as "
+            "openai/clip-vit-base-patch32 on the HF hub (EvalCrafter's checkpoint)."
+        ),
+    ),
+    Asset(
+        name="insightface_w600k_r50",
+        filename="w600k_r50.onnx",
+        urls=(),
+        sha256="",
+        size=0,
+        licence="non-commercial research only (insightface model zoo)",
+        users=("ids:backend=insightface",),
+        notes=(
+            "ArcFace R50 (WebFace600K) ONNX recognition model of insightface's buffalo_l pack. Get "
+            "https://github.com/deepinsight/insightface/releases/download/v0.7/buffalo_l.zip, unzip it and "
+            "run `vfebench assets import DIR`. sha256 NOT confirmed (no published checksum found)."
+        ),
+    ),
+]

@@ -1,0 +1,1 @@
+"""Per-clip features shared across metrics (face analysis, ArcFace, CLIP); see faces.py."""

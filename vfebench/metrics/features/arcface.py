@@ -1,0 +1,213 @@
+"""ArcFace IR-SE50 (defined here) and the 5-point alignment to the 112×112 ArcFace template.
+
+The network is the IR-SE ResNet used by BFVR-STC's ``eval_ids.py`` for IDS (TreB1eN/
+InsightFace_Pytorch ``model.py`` ``Backbone(50, 0.6, 'ir_se')``; the same layout and parameter
+names as pSp's ``models/encoders/model_irse.py``), written from its description so that the
+published ``model_ir_se50.pth`` state dict loads unchanged:
+
+- stem: 3×3 conv (64) → BN → PReLU;
+- body: bottleneck units (BN → 3×3 conv → PReLU → 3×3 conv(stride) → BN → squeeze-excitation
+  with reduction 16) with a max-pool(1, stride) or 1×1 conv+BN shortcut; 3/4/14/3 units of
+  64/128/256/512 channels, the first unit of each stage with stride 2;
+- head: BN2d → dropout → flatten → linear(512·7·7 → 512) → BN1d, then L2 normalisation.
+
+Input: ``B×3×112×112`` float32 RGB in [−1, 1] (``(x/255 − 0.5)/0.5``). Output: ``B×512``
+unit-norm float32 embeddings.
+
+Alignment (:func:`align_faces`): a least-squares similarity transform (rotation, uniform scale,
+translation; no reflection) maps the 5 MTCNN landmarks (left eye, right eye, nose, left and
+right mouth corner, in pixels) onto :data:`ARCFACE_TEMPLATE_112` and the frame is warped with
+bilinear interpolation and a black border. This is what TreB1eN's ``mtcnn.align`` computes
+(``warp_and_crop_face`` with ``get_reference_facial_points(default_square=True)``, 112×112);
+that code also tries a reflected fit and keeps it when its error is lower, which never wins on
+an upright face, so it is not reproduced.
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Sequence
+from typing import Any
+
+import numpy as np
+
+from vfebench.errors import InputError
+
+#: the ArcFace 5-point template for 112×112 crops (x, y in pixels): the 96×112 reference points
+#: of SphereFace/InsightFace shifted by 8 px in x (``default_square=True``).
+ARCFACE_TEMPLATE_112 = np.array(
+    [
+        [38.2946, 51.6963],
+        [73.5318, 51.5014],
+        [56.0252, 71.7366],
+        [41.5493, 92.3655],
+        [70.7299, 92.2041],
+    ],
+    dtype=np.float64,
+)
+
+IR_SE50_WIDTHS = (64, 128, 256, 512)
+IR_SE50_UNITS = (3, 4, 14, 3)
+
+
+def similarity_transform(src: np.ndarray, dst: np.ndarray) -> np.ndarray:
+    """2×3 matrix of the least-squares similarity (no reflection) mapping ``src`` → ``dst``.
+
+    Args:
+        src, dst: ``N×2`` point sets (N ≥ 2), float.
+    Returns:
+        ``2×3`` float64 matrix ``M`` with ``dst ≈ M @ [x, y, 1]``.
+    """
+    src = np.asarray(src, dtype=np.float64)
+    dst = np.asarray(dst, dtype=np.float64)
+    ms, md = src.mean(0), dst.mean(0)
+    s0, d0 = src - ms, dst - md
+    # closed form for z ↦ a·z + t in complex numbers: a = Σ conj(s)·d / Σ |s|²
+    zs = s0[:, 0] + 1j * s0[:, 1]
+    zd = d0[:, 0] + 1j * d0[:, 1]
+    den = float(np.sum(np.abs(zs) ** 2))
+    if den <= 1e-12:
+        raise InputError("face alignment: the 5 landmarks coincide; cannot fit a similarity transform")
+    a = np.sum(np.conj(zs) * zd) / den
+    r = np.array([[a.real, -a.imag], [a.imag, a.real]])
+    t = md - r @ ms
+    return np.hstack([r, t[:, None]])
+
+
+def align_faces(frames: np.ndarray, landmarks: np.ndarray, size: int = 112) -> np.ndarray:
+    """Warp each frame so its 5 landmarks land on the ArcFace template.
+
+    Args:
+        frames: ``B×H×W×3`` uint8 RGB.
+        landmarks: ``B×5×2`` float pixel coordinates (x, y).
+        size: output side (112; the template is scaled by ``size/112`` otherwise).
+    Returns:
+        ``B×size×size×3`` uint8 RGB aligned faces.
+    """
+    import cv2
+
+    tmpl = ARCFACE_TEMPLATE_112 * (size / 112.0)
+    out = np.zeros((len(frames), size, size, 3), dtype=np.uint8)
+    for i, (fr, lm) in enumerate(zip(frames, landmarks)):
+        m = similarity_transform(lm, tmpl)
+        out[i] = cv2.warpAffine(
+            fr, m, (size, size), flags=cv2.INTER_LINEAR, borderMode=cv2.BORDER_CONSTANT, borderValue=0
+        )
+    return out
+
+
+def to_arcface_input(faces: np.ndarray):
+    """``B×112×112×3`` uint8 RGB → ``B×3×112×112`` float32 tensor in [−1, 1]."""
+    import torch
+
+    x = torch.from_numpy(np.ascontiguousarray(faces)).permute(0, 3, 1, 2).float() / 255.0
+    return (x - 0.5) / 0.5
+
+
+def build_ir_se(widths: Sequence[int] = IR_SE50_WIDTHS, units: Sequence[int] = IR_SE50_UNITS, drop: float = 0.6):
+    """The IR-SE network (IR-SE50 by default) as a ``torch.nn.Module`` (random init)."""
+    import torch
+    from torch import nn
+
+    class SE(nn.Module):
+        def __init__(self, c: int, r: int = 16) -> None:
+            super().__init__()
+            self.avg_pool = nn.AdaptiveAvgPool2d(1)
+            self.fc1 = nn.Conv2d(c, max(1, c // r), 1, bias=False)
+            self.relu = nn.ReLU(inplace=True)
+            self.fc2 = nn.Conv2d(max(1, c // r), c, 1, bias=False)
+            self.sigmoid = nn.Sigmoid()
+
+        def forward(self, x):
+            return x * self.sigmoid(self.fc2(self.relu(self.fc1(self.avg_pool(x)))))
+
+    class Unit(nn.Module):
+        def __init__(self, cin: int, cout: int, stride: int) -> None:
+            super().__init__()
+            if cin == cout:
+                self.shortcut_layer = nn.MaxPool2d(1, stride)
+            else:
+                self.shortcut_layer = nn.Sequential(
+                    nn.Conv2d(cin, cout, 1, stride, bias=False), nn.BatchNorm2d(cout)
+                )
+            self.res_layer = nn.Sequential(
+                nn.BatchNorm2d(cin),
+                nn.Conv2d(cin, cout, 3, 1, 1, bias=False),
+                nn.PReLU(cout),
+                nn.Conv2d(cout, cout, 3, stride, 1, bias=False),
+                nn.BatchNorm2d(cout),
+                SE(cout, 16),
+            )
+
+        def forward(self, x):
+            return self.res_layer(x) + self.shortcut_layer(x)
+
+    class IRSE(nn.Module):
+        def __init__(self) -> None:
+            super().__init__()
+            self.input_layer = nn.Sequential(
+                nn.Conv2d(3, widths[0], 3, 1, 1, bias=False), nn.BatchNorm2d(widths[0]), nn.PReLU(widths[0])
+            )
+            mods = []
+            cin = widths[0]
+            for w, n in zip(widths, units):
+                for k in range(n):
+                    mods.append(Unit(cin, w, 2 if k == 0 else 1))
+                    cin = w
+            self.body = nn.Sequential(*mods)
+            self.output_layer = nn.Sequential(
+                nn.BatchNorm2d(cin),
+                nn.Dropout(drop),
+                nn.Flatten(),
+                nn.Linear(cin * 7 * 7, 512),
+                nn.BatchNorm1d(512),
+            )
+
+        def forward(self, x):
+            x = self.output_layer(self.body(self.input_layer(x)))
+            return torch.nn.functional.normalize(x, p=2, dim=1)
+
+    return IRSE()
+
+
+def _infer_arch(sd: dict[str, Any]) -> tuple[list[int], list[int]]:
+    """Stage widths and unit counts from an IR-SE state dict (so small test nets load too)."""
+    idx = sorted({int(k.split(".")[1]) for k in sd if k.startswith("body.")})
+    if not idx or "input_layer.0.weight" not in sd:
+        raise InputError("not an IR-SE state dict (no input_layer.0.weight / body.* keys)")
+    widths: list[int] = []
+    units: list[int] = []
+    for i in idx:
+        w = int(sd[f"body.{i}.res_layer.1.weight"].shape[0])
+        # a stage starts with the first unit or with a 1×1-conv shortcut (channel change); the
+        # first stage keeps the stem's width and uses a max-pool shortcut
+        if not widths or f"body.{i}.shortcut_layer.0.weight" in sd:
+            widths.append(w)
+            units.append(1)
+        else:
+            units[-1] += 1
+    return widths, units
+
+
+def load_ir_se(path: str | os.PathLike, device: str = "cpu"):
+    """Load an IR-SE state dict (``model_ir_se50.pth`` layout) into :func:`build_ir_se`; eval mode.
+
+    Loads with ``weights_only=True`` (or safetensors). Stage widths/units are read from the
+    state dict, so the real IR-SE50 and tiny test networks go through the same code.
+    """
+    from vfebench.assets import load_torch_state_dict
+
+    sd = load_torch_state_dict(path)
+    if isinstance(sd, dict) and "state_dict" in sd and isinstance(sd["state_dict"], dict):
+        sd = sd["state_dict"]
+    sd = {k.removeprefix("module."): v for k, v in sd.items()}
+    widths, units = _infer_arch(sd)
+    net = build_ir_se(widths, units)
+    missing, unexpected = net.load_state_dict(sd, strict=False)
+    missing = [k for k in missing if not k.endswith("num_batches_tracked")]
+    if missing or unexpected:
+        raise InputError(
+            f"{path}: not an IR-SE50 state dict (missing {missing[:3]}, unexpected {unexpected[:3]}); "
+            "expected TreB1eN/pSp model_ir_se50.pth"
+        )
+    return net.eval().to(device)

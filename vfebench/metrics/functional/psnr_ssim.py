@@ -1,0 +1,111 @@
+"""PSNR and SSIM on uint8 RGB frames (numpy + OpenCV only; no torch).
+
+The formulas are BasicSR's ``basicsr/metrics/psnr_ssim.py`` (XPixelGroup/BasicSR; also copied
+into Dixin-Lab/BFVR-STC ``evaluation/eval_psnr_ssim.py``), which the VFE papers use:
+
+- values on the 0..255 scale, computed in float64;
+- ``crop_border`` pixels removed on every side first (protocol default 0);
+- ``test_y_channel``: the BT.601 luma ``Y = 16 + (65.481 R + 128.553 G + 24.966 B) / 255``
+  (range 16..235, not rounded). BFVR-STC computes it in float32; we use float64 (differences
+  ≲1e-5 dB);
+- PSNR = ``10·log10(255² / MSE)`` with the MSE over all pixels and channels; ``inf`` when equal;
+- SSIM: the standard 11×11 Gaussian window (σ = 1.5), ``C1 = (0.01·255)²``,
+  ``C2 = (0.03·255)²``, population (biased) statistics, the map averaged over the *valid* region
+  (5 pixels lost on each side), per channel, then the mean over channels.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+from vfebench.errors import InputError
+
+_Y_COEF = np.array([65.481, 128.553, 24.966], dtype=np.float64)
+
+
+def rgb_to_y(img: np.ndarray) -> np.ndarray:
+    """BT.601 luma of ``…×3`` RGB values on the 0..255 scale → ``…×1`` float64 in [16, 235]."""
+    return (np.asarray(img, dtype=np.float64) @ _Y_COEF / 255.0 + 16.0)[..., None]
+
+
+def _prepare(img: np.ndarray, crop_border: int, test_y_channel: bool) -> np.ndarray:
+    a = np.asarray(img)
+    if a.ndim == 2:
+        a = a[..., None]
+    a = a.astype(np.float64)
+    if crop_border:
+        a = a[..., crop_border:-crop_border, crop_border:-crop_border, :]
+    if test_y_channel:
+        if a.shape[-1] != 3:
+            raise InputError(f"test_y_channel needs RGB frames, got {a.shape[-1]} channels")
+        a = rgb_to_y(a)
+    return a
+
+
+def _check(a: np.ndarray, b: np.ndarray, crop_border: int) -> None:
+    if a.shape != b.shape:
+        raise InputError(f"frames differ in shape: {a.shape} vs {b.shape}")
+    if crop_border < 0 or 2 * crop_border >= min(a.shape[-3], a.shape[-2]):
+        raise InputError(f"crop_border={crop_border} is invalid for frames of shape {a.shape}")
+
+
+def psnr(pred: np.ndarray, gt: np.ndarray, crop_border: int = 0, test_y_channel: bool = False) -> np.ndarray:
+    """PSNR in dB of ``[B×]H×W×C`` frames on the 0..255 scale.
+
+    Returns a float64 scalar array for one frame or a ``B`` array for a batch (``inf`` where the
+    frames are identical).
+    """
+    _check(np.asarray(pred), np.asarray(gt), crop_border)
+    a = _prepare(pred, crop_border, test_y_channel)
+    b = _prepare(gt, crop_border, test_y_channel)
+    mse = np.mean((a - b) ** 2, axis=(-3, -2, -1))
+    with np.errstate(divide="ignore"):
+        return 10.0 * np.log10(255.0**2 / mse)
+
+
+def gaussian_window(size: int = 11, sigma: float = 1.5) -> np.ndarray:
+    """Normalised 1-D Gaussian of ``size`` taps (``cv2.getGaussianKernel`` for σ > 0)."""
+    x = np.arange(size, dtype=np.float64) - (size - 1) / 2.0
+    g = np.exp(-(x**2) / (2.0 * sigma**2))
+    return g / g.sum()
+
+
+def _filter_valid(x: np.ndarray, g: np.ndarray) -> np.ndarray:
+    """Separable 'valid' correlation over the two spatial axes of ``…×H×W×C``."""
+    import cv2
+
+    k = len(g)
+    lead = x.shape[:-3]
+    h, w, c = x.shape[-3:]
+    flat = np.ascontiguousarray(x.reshape(-1, h, w, c).transpose(1, 2, 0, 3).reshape(h, w, -1))
+    out = np.empty((h - k + 1, w - k + 1, flat.shape[2]), dtype=np.float64)
+    # OpenCV handles at most 512 channels per call
+    for s in range(0, flat.shape[2], 512):
+        part = flat[:, :, s : s + 512]
+        f = cv2.sepFilter2D(part, cv2.CV_64F, g, g, borderType=cv2.BORDER_REFLECT_101)
+        f = f.reshape(h, w, -1)
+        r = k // 2
+        out[:, :, s : s + 512] = f[r : h - r, r : w - r]
+    return out.reshape(h - k + 1, w - k + 1, -1, c).transpose(2, 0, 1, 3).reshape(*lead, h - k + 1, w - k + 1, c)
+
+
+def ssim(pred: np.ndarray, gt: np.ndarray, crop_border: int = 0, test_y_channel: bool = False) -> np.ndarray:
+    """SSIM of ``[B×]H×W×C`` frames on the 0..255 scale (per channel, averaged over channels).
+
+    Frames must be at least 11×11 after cropping. Returns a float64 scalar array or a ``B``
+    array; 1.0 for identical frames.
+    """
+    _check(np.asarray(pred), np.asarray(gt), crop_border)
+    a = _prepare(pred, crop_border, test_y_channel)
+    b = _prepare(gt, crop_border, test_y_channel)
+    if min(a.shape[-3], a.shape[-2]) < 11:
+        raise InputError(f"SSIM needs frames of at least 11×11 pixels, got {a.shape[-3]}×{a.shape[-2]}")
+    c1, c2 = (0.01 * 255) ** 2, (0.03 * 255) ** 2
+    g = gaussian_window(11, 1.5)
+    stack = np.stack([a, b, a * a, b * b, a * b], axis=0)
+    mu1, mu2, s11, s22, s12 = _filter_valid(stack, g)
+    mu1_sq, mu2_sq, mu12 = mu1 * mu1, mu2 * mu2, mu1 * mu2
+    sigma1, sigma2, sigma12 = s11 - mu1_sq, s22 - mu2_sq, s12 - mu12
+    smap = ((2 * mu12 + c1) * (2 * sigma12 + c2)) / ((mu1_sq + mu2_sq + c1) * (sigma1 + sigma2 + c2))
+    per_channel = smap.mean(axis=(-3, -2))
+    return per_channel.mean(axis=-1)
