@@ -8,7 +8,7 @@ PY=${PYTHON:-python3}
 [ -x .venv/bin/python ] || "$PY" -m venv .venv
 . .venv/bin/activate
 python -m pip install -q --disable-pip-version-check --upgrade pip setuptools wheel
-python -m pip install -q --disable-pip-version-check -e ".[report]"
+python -m pip install -q --disable-pip-version-check -c constraints.txt -e ".[report]"
 OUT=${OUT:-runs/demo}
 vfebench run --method identity --method bicubic --method lanczos --dataset demo --preset vfhq-x4 --seed 0 --out "$OUT"
 vfebench report "$OUT" --format md

@@ -7,6 +7,6 @@ PY=${PYTHON:-python3}
 [ -x .venv/bin/python ] || "$PY" -m venv .venv
 . .venv/bin/activate
 python -m pip install -q --disable-pip-version-check --upgrade pip setuptools wheel
-python -m pip install -q --disable-pip-version-check -e ".[test]"
+python -m pip install -q --disable-pip-version-check -c constraints.txt -e ".[test]"
 export OMP_NUM_THREADS=${OMP_NUM_THREADS:-2}
 python -m pytest -ra "$@"
