@@ -207,7 +207,9 @@ def test_frame_folder_formats_and_conversions(tmp_path, rng):
     np.testing.assert_array_equal(f[1], np.repeat(gray[:, :, None], 3, 2))
     np.testing.assert_array_equal(f[2], rgb)  # alpha dropped, colours kept (not premultiplied)
     np.testing.assert_array_equal(f[3], np.round(rgb16 / 257.0).astype(np.uint8))
-    np.testing.assert_array_equal(f[4], np.repeat(np.round(gray16 / 257.0).astype(np.uint8)[:, :, None], 3, 2))
+    np.testing.assert_array_equal(
+        f[4], np.repeat(np.round(gray16 / 257.0).astype(np.uint8)[:, :, None], 3, 2)
+    )
     assert psnr(f[5], smooth) > 28  # jpg: lossy (4:2:0), but RGB order right (BGR gives ~10 dB)
     assert psnr(f[5][:, :, ::-1], smooth) < 20
     np.testing.assert_array_equal(f[6], rgb)

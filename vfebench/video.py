@@ -264,7 +264,7 @@ def video_fps(path: str | os.PathLike) -> float:
 
 @dataclass(frozen=True)
 class ClipInfo:
-    """What can be learnt about a clip without decoding it.
+    """What :func:`probe` learns from a clip's header and first frame.
 
     ``height``/``width`` are those of the frames :func:`iter_frames` yields (after rotation);
     ``frames`` is the header's frame count (videos; an estimate from duration × fps when the
