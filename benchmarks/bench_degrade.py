@@ -38,7 +38,12 @@ def main() -> None:
     b = p["blur"]
     k = ops.gaussian_kernel(b["size"], b["sigma_x"], b["sigma_y"], b["theta"])
     t0 = time.perf_counter()
-    pre = np.stack([ops.to_uint8(pr.degrade_frame(f, p, k, pr._rng(clip.id, 0, "frame", t))[0]) for t, f in enumerate(clip.frames)])
+    pre = np.stack(
+        [
+            ops.to_uint8(pr.degrade_frame(f, p, k, pr._rng(clip.id, 0, "frame", t))[0])
+            for t, f in enumerate(clip.frames)
+        ]
+    )
     t_pix = time.perf_counter() - t0
     t0 = time.perf_counter()
     ops.h264_roundtrip(pre, p["crf"])
@@ -47,8 +52,10 @@ def main() -> None:
     print(f"{'preset':<10} {'LQ size':<9} {'s/clip':>8} {'frames/s':>9}")
     for name, size, s, fps in rows:
         print(f"{name:<10} {size:<9} {s:8.2f} {fps:9.1f}")
-    print(f"\nvfhq-x4 stages: blur+noise+resize {args.frames / t_pix:.1f} frames/s, "
-          f"H.264 round trip at 128² {args.frames / t_codec:.1f} frames/s")
+    print(
+        f"\nvfhq-x4 stages: blur+noise+resize {args.frames / t_pix:.1f} frames/s, "
+        f"H.264 round trip at 128² {args.frames / t_codec:.1f} frames/s"
+    )
 
 
 if __name__ == "__main__":

@@ -51,7 +51,11 @@ def test_vfhq_tree(tmp_path):
     src = build_source(f"vfhq:{tmp_path / 'VFHQ-test'},lq=LQ")
     assert src.clip_ids() == sorted(names)
     c = src.load(names[0])
-    assert c.meta["ytid"] == "-aB_c" and c.meta["person"] == "P0" and (c.meta["first"], c.meta["last"]) == (10, 20)
+    assert (
+        c.meta["ytid"] == "-aB_c"
+        and c.meta["person"] == "P0"
+        and (c.meta["first"], c.meta["last"]) == (10, 20)
+    )
     assert src.load_lq(names[1]).frames.shape == (3, 16, 16, 3)
     # pointing directly at the clip folder works too
     assert build_source(f"vfhq:{clip_dir}").clip_ids() == sorted(names)

@@ -47,9 +47,42 @@ def test_cli_degrade_twice_identical(small_demo, tmp_path, monkeypatch):
     from vfebench.cli import main
 
     spec = "demo,num_clips=2,num_frames=3,size=64"
-    assert main(["degrade", "--dataset", spec, "--preset", "dicface", "--seed", "1", "--out", str(tmp_path / "x"), "--quiet"]) == 0
-    assert main(["degrade", "--dataset", spec, "--preset", "dicface", "--seed", "1", "--out", str(tmp_path / "y"),
-                 "--quiet", "--clips", "astronaut_b,astronaut_a"]) == 0
+    assert (
+        main(
+            [
+                "degrade",
+                "--dataset",
+                spec,
+                "--preset",
+                "dicface",
+                "--seed",
+                "1",
+                "--out",
+                str(tmp_path / "x"),
+                "--quiet",
+            ]
+        )
+        == 0
+    )
+    assert (
+        main(
+            [
+                "degrade",
+                "--dataset",
+                spec,
+                "--preset",
+                "dicface",
+                "--seed",
+                "1",
+                "--out",
+                str(tmp_path / "y"),
+                "--quiet",
+                "--clips",
+                "astronaut_b,astronaut_a",
+            ]
+        )
+        == 0
+    )
     assert _tree_bytes(tmp_path / "x") == _tree_bytes(tmp_path / "y")
 
 
@@ -106,8 +139,12 @@ def test_codec_round_trip_really_happens(small_demo):
     lq, p = pr.apply(gt, 0)
     b = p["blur"]
     kernel = ops.gaussian_kernel(b["size"], b["sigma_x"], b["sigma_y"], b["theta"])
-    pre = np.stack([ops.to_uint8(pr.degrade_frame(gt.frames[t], p, kernel, pr._rng(gt.id, 0, "frame", t))[0])
-                    for t in range(gt.num_frames)])
+    pre = np.stack(
+        [
+            ops.to_uint8(pr.degrade_frame(gt.frames[t], p, kernel, pr._rng(gt.id, 0, "frame", t))[0])
+            for t in range(gt.num_frames)
+        ]
+    )
     assert pre.shape == lq.frames.shape
     assert np.abs(pre.astype(int) - lq.frames.astype(int)).mean() > 0.1  # the codec changed the frames
     # stronger compression → larger error

@@ -51,7 +51,9 @@ def main(argv: list[str] | None = None) -> int:
         from vfebench.registry import did_you_mean
 
         top.print_usage(sys.stderr)
-        print(f"vfebench: error: unknown command {cmd!r}.{did_you_mean(cmd, list(COMMANDS))}", file=sys.stderr)
+        print(
+            f"vfebench: error: unknown command {cmd!r}.{did_you_mean(cmd, list(COMMANDS))}", file=sys.stderr
+        )
         return 2
     mod = importlib.import_module(f"vfebench.commands.{cmd}")
     parser = argparse.ArgumentParser(prog=f"vfebench {cmd}", description=COMMANDS[cmd])

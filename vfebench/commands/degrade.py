@@ -6,12 +6,16 @@ import argparse
 
 
 def configure(p: argparse.ArgumentParser) -> None:
-    p.add_argument("--dataset", required=True, help="dataset spec: demo, vfhq:PATH, folder:PATH (vfebench ls datasets)")
+    p.add_argument(
+        "--dataset", required=True, help="dataset spec: demo, vfhq:PATH, folder:PATH (vfebench ls datasets)"
+    )
     p.add_argument("--preset", required=True, help="vfhq-x4, keep or dicface (vfebench ls presets)")
     p.add_argument("--seed", type=int, default=0, help="degradation seed (default 0)")
     p.add_argument("--out", required=True, help="output folder: <out>/<clip>/%%08d.png + manifest.json")
     p.add_argument("--clips", default=None, help="comma-separated clip ids (default: all)")
-    p.add_argument("--max-frames", type=int, default=None, help="degrade only the first N frames of each clip")
+    p.add_argument(
+        "--max-frames", type=int, default=None, help="degrade only the first N frames of each clip"
+    )
     p.add_argument("--quiet", action="store_true", help="no progress bar")
 
 

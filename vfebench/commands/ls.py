@@ -20,7 +20,14 @@ def _rows(what: str) -> list[dict]:
 
         for n in DATASETS:
             cls = DATASETS.get(n)
-            rows.append({"name": n, "gt": cls.has_gt, "version": cls.version, "about": (cls.__doc__ or "").strip().splitlines()[0]})
+            rows.append(
+                {
+                    "name": n,
+                    "gt": cls.has_gt,
+                    "version": cls.version,
+                    "about": (cls.__doc__ or "").strip().splitlines()[0],
+                }
+            )
     elif what == "presets":
         from vfebench.degrade import PRESETS
 
@@ -33,8 +40,16 @@ def _rows(what: str) -> list[dict]:
         for n in METHODS:
             try:
                 cls = METHODS.get(n)
-                rows.append({"name": n, "version": cls.version, "steps": cls.steps, "extras": ",".join(cls.extras) or "-",
-                             "weights": ",".join(cls.assets) or "-", "about": cls.description})
+                rows.append(
+                    {
+                        "name": n,
+                        "version": cls.version,
+                        "steps": cls.steps,
+                        "extras": ",".join(cls.extras) or "-",
+                        "weights": ",".join(cls.assets) or "-",
+                        "about": cls.description,
+                    }
+                )
             except ImportError as exc:
                 rows.append({"name": n, "version": "?", "about": f"(unavailable: {exc})"})
     elif what == "metrics":
@@ -48,20 +63,29 @@ def _rows(what: str) -> list[dict]:
                 rows.append({"name": n, "about": f"(unavailable: {exc})"})
                 continue
             have = all(assets.is_present(a) for a in cls.assets)
-            rows.append({
-                "name": n,
-                "display": cls.display or n,
-                "dir": "↑" if cls.higher_is_better else "↓",
-                "kind": ("FR" if cls.needs_reference else "NR") + "/" + cls.level,
-                "extra": cls.extra or "core",
-                "weights": (",".join(cls.assets) + (" ✓" if have else " ✗")) if cls.assets else "none",
-                "modes": ",".join(cls.modes),
-            })
+            rows.append(
+                {
+                    "name": n,
+                    "display": cls.display or n,
+                    "dir": "↑" if cls.higher_is_better else "↓",
+                    "kind": ("FR" if cls.needs_reference else "NR") + "/" + cls.level,
+                    "extra": cls.extra or "core",
+                    "weights": (",".join(cls.assets) + (" ✓" if have else " ✗")) if cls.assets else "none",
+                    "modes": ",".join(cls.modes),
+                }
+            )
     elif what == "assets":
         from vfebench import assets
 
         for a in assets.catalog().values():
-            rows.append({"name": a.name, "file": a.filename, "present": assets.is_present(a.name), "users": ",".join(a.users)})
+            rows.append(
+                {
+                    "name": a.name,
+                    "file": a.filename,
+                    "present": assets.is_present(a.name),
+                    "users": ",".join(a.users),
+                }
+            )
     return rows
 
 

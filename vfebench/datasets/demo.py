@@ -77,7 +77,9 @@ class DemoSource(PathSource):
     version = "1"
     has_gt = True
 
-    def __init__(self, num_clips: int = 3, num_frames: int = 33, size: int = 512, root: str | None = None) -> None:
+    def __init__(
+        self, num_clips: int = 3, num_frames: int = 33, size: int = 512, root: str | None = None
+    ) -> None:
         if not 1 <= int(num_clips) <= len(CLIP_NAMES):
             raise InputError(f"demo: num_clips must be 1..{len(CLIP_NAMES)}, got {num_clips}")
         if int(num_frames) < 1 or int(size) < 16:
@@ -87,7 +89,12 @@ class DemoSource(PathSource):
         self.root = base / f"demo-v{self.version}-{self.num_frames}f-{self.size}px"
 
     def describe(self) -> dict:
-        return {**super().describe(), "num_clips": self.num_clips, "num_frames": self.num_frames, "size": self.size}
+        return {
+            **super().describe(),
+            "num_clips": self.num_clips,
+            "num_frames": self.num_frames,
+            "size": self.size,
+        }
 
     def clip_ids(self) -> list[str]:
         return list(CLIP_NAMES[: self.num_clips])

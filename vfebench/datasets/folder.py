@@ -23,14 +23,18 @@ def scan_clips(root: str | Path) -> dict[str, Path]:
     """``{clip id: path}`` for every video file or frame folder directly inside ``root``."""
     root = Path(root)
     if not root.is_dir():
-        raise InputError(f"{root}: dataset folder does not exist (expected a folder of videos or frame folders)")
+        raise InputError(
+            f"{root}: dataset folder does not exist (expected a folder of videos or frame folders)"
+        )
     out: dict[str, Path] = {}
     for p in sorted(root.iterdir()):
         if p.name.startswith(".") or not is_clip_path(p):
             continue
         cid = clip_id_of(p)
         if cid in out:
-            raise InputError(f"{root}: two clips share the id {cid!r}: {out[cid].name} and {p.name}; rename one")
+            raise InputError(
+                f"{root}: two clips share the id {cid!r}: {out[cid].name} and {p.name}; rename one"
+            )
         out[cid] = p
     if not out:
         raise InputError(

@@ -67,7 +67,9 @@ class VFHQSource(PathSource):
     def __init__(self, root: str, lq: str | None = None) -> None:
         self.root = Path(root)
         if not self.root.is_dir():
-            raise InputError(f"{root}: VFHQ-test root not found (expected GT/Interval1_512x512_LANCZOS4/<clip>/)")
+            raise InputError(
+                f"{root}: VFHQ-test root not found (expected GT/Interval1_512x512_LANCZOS4/<clip>/)"
+            )
         self.clip_dir = _find_clip_dir(self.root)
         self._clips = scan_clips(self.clip_dir)
         self._lq = None
@@ -79,7 +81,12 @@ class VFHQSource(PathSource):
                 raise InputError(f"{lq_path}: no LQ clip for {missing[:5]}{' …' if len(missing) > 5 else ''}")
 
     def describe(self) -> dict:
-        return {**super().describe(), "root": str(self.root), "clip_dir": str(self.clip_dir), "lq": bool(self._lq)}
+        return {
+            **super().describe(),
+            "root": str(self.root),
+            "clip_dir": str(self.clip_dir),
+            "lq": bool(self._lq),
+        }
 
     def clip_ids(self) -> list[str]:
         return list(self._clips)

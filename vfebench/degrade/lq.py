@@ -24,7 +24,7 @@ from tqdm import tqdm
 
 from vfebench.degrade import build_preset
 from vfebench.errors import InputError
-from vfebench.utils import atomic_write_json, atomic_write_text, cache_root
+from vfebench.utils import atomic_write_text, cache_root
 from vfebench.video import Clip, read_clip, write_png_frames
 
 MANIFEST_SCHEMA = 1
@@ -64,7 +64,9 @@ class LQSet:
 
 
 def _manifest_text(header: dict, clips: dict[str, dict]) -> str:
-    return json.dumps({**header, "clips": {k: clips[k] for k in sorted(clips)}}, indent=1, sort_keys=True) + "\n"
+    return (
+        json.dumps({**header, "clips": {k: clips[k] for k in sorted(clips)}}, indent=1, sort_keys=True) + "\n"
+    )
 
 
 def degrade_to_dir(
@@ -104,15 +106,24 @@ def degrade_to_dir(
         pfile = pdir / f"{cid}.json"
         if pfile.is_file() and (out / cid).is_dir():
             e = json.loads(pfile.read_text())
-            if e.get("params", {}).get("preset") == pr.name and e["params"].get("version") == pr.version \
-                    and e["params"].get("seed") == int(seed) and e.get("max_frames") == max_frames:
+            if (
+                e.get("params", {}).get("preset") == pr.name
+                and e["params"].get("version") == pr.version
+                and e["params"].get("seed") == int(seed)
+                and e.get("max_frames") == max_frames
+            ):
                 entries[cid] = e
                 continue
         gt = source.load(cid, max_frames=max_frames)
         lq, params = pr.apply(gt, seed)
         write_png_frames(lq, out / cid)
-        e = {"gt_hash": gt.content_hash(), "lq_hash": lq.content_hash(), "num_frames": gt.num_frames,
-             "max_frames": max_frames, "params": params}
+        e = {
+            "gt_hash": gt.content_hash(),
+            "lq_hash": lq.content_hash(),
+            "num_frames": gt.num_frames,
+            "max_frames": max_frames,
+            "params": params,
+        }
         atomic_write_text(pfile, json.dumps(e, sort_keys=True) + "\n")
         entries[cid] = e
     # merge with clips done earlier in the same folder (another subset), then write the manifest
@@ -129,7 +140,12 @@ def degrade_to_dir(
 def default_lq_root(source, preset: str, seed: int, max_frames: int | None) -> Path:
     pr = build_preset(preset)
     mf = f"-max{max_frames}" if max_frames else ""
-    return cache_root() / "lq" / f"{source.name}-{source.manifest_hash()[:16]}" / f"{pr.name}-v{pr.version}-seed{seed}{mf}"
+    return (
+        cache_root()
+        / "lq"
+        / f"{source.name}-{source.manifest_hash()[:16]}"
+        / f"{pr.name}-v{pr.version}-seed{seed}{mf}"
+    )
 
 
 def materialize(
@@ -161,27 +177,45 @@ def materialize(
             c.meta["degradation"] = params[cid]
             return c
 
-        ident = {"kind": "synthetic", "preset": man["preset"], "version": man["version"], "seed": int(seed),
-                 "max_frames": max_frames, "source": source.name, "source_manifest": source.manifest_hash(),
-                 "lq_hashes": {cid: man["clips"][cid]["lq_hash"] for cid in sorted(ids)}}
+        ident = {
+            "kind": "synthetic",
+            "preset": man["preset"],
+            "version": man["version"],
+            "seed": int(seed),
+            "max_frames": max_frames,
+            "source": source.name,
+            "source_manifest": source.manifest_hash(),
+            "lq_hashes": {cid: man["clips"][cid]["lq_hash"] for cid in sorted(ids)},
+        }
         return LQSet(ids, load, ident, root, params)
 
     if not source.has_gt:
+
         def load_real(cid: str) -> Clip:
             return source.load(cid, max_frames=max_frames)
 
-        ident = {"kind": "real", "source": source.name, "source_manifest": source.manifest_hash(),
-                 "max_frames": max_frames}
+        ident = {
+            "kind": "real",
+            "source": source.name,
+            "source_manifest": source.manifest_hash(),
+            "max_frames": max_frames,
+        }
         return LQSet(ids, load_real, ident)
     if ids and source.load_lq(ids[0], max_frames=1) is not None:
+
         def load_shipped(cid: str) -> Clip:
             c = source.load_lq(cid, max_frames=max_frames)
             assert c is not None
             return c
 
         lq_hashes = {cid: load_shipped(cid).content_hash() for cid in sorted(ids)}
-        ident = {"kind": "shipped", "source": source.name, "source_manifest": source.manifest_hash(),
-                 "max_frames": max_frames, "lq_hashes": lq_hashes}
+        ident = {
+            "kind": "shipped",
+            "source": source.name,
+            "source_manifest": source.manifest_hash(),
+            "max_frames": max_frames,
+            "lq_hashes": lq_hashes,
+        }
         return LQSet(ids, load_shipped, ident)
     raise InputError(
         f"dataset {source.name!r} ships no LQ clips: choose a degradation preset with --preset "

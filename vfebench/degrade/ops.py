@@ -59,7 +59,12 @@ def resize(frame: np.ndarray, size_hw: tuple[int, int], interpolation: str) -> n
     """OpenCV resize to ``(H, W)`` with ``area`` / ``linear`` / ``cubic`` (or ``lanczos``)."""
     import cv2
 
-    flags = {"area": cv2.INTER_AREA, "linear": cv2.INTER_LINEAR, "cubic": cv2.INTER_CUBIC, "lanczos": cv2.INTER_LANCZOS4}
+    flags = {
+        "area": cv2.INTER_AREA,
+        "linear": cv2.INTER_LINEAR,
+        "cubic": cv2.INTER_CUBIC,
+        "lanczos": cv2.INTER_LANCZOS4,
+    }
     if interpolation not in flags:
         raise InputError(f"unknown interpolation {interpolation!r}; use one of {', '.join(flags)}")
     h, w = size_hw

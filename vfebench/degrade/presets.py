@@ -125,9 +125,24 @@ class Preset:
             frames.append(draws)
         lq = ops.h264_roundtrip(lq, p["crf"], fps=clip.fps)
         if self.upsample_back:
-            lq = np.stack([ops.to_uint8(np.clip(ops.resize(f.astype(np.float32) / 255.0, (h, w), p["interpolation"]), 0, 1)) for f in lq])
-        params = {**self.identity(), "seed": int(seed), "clip_id": clip.id, "gt_size": [h, w],
-                  "lq_size": list(lq.shape[1:3]), "fps": clip.fps, **p, "frames": frames}
+            lq = np.stack(
+                [
+                    ops.to_uint8(
+                        np.clip(ops.resize(f.astype(np.float32) / 255.0, (h, w), p["interpolation"]), 0, 1)
+                    )
+                    for f in lq
+                ]
+            )
+        params = {
+            **self.identity(),
+            "seed": int(seed),
+            "clip_id": clip.id,
+            "gt_size": [h, w],
+            "lq_size": list(lq.shape[1:3]),
+            "fps": clip.fps,
+            **p,
+            "frames": frames,
+        }
         return Clip(clip.id, lq, clip.fps, {"degradation": params}), params
 
 
