@@ -58,7 +58,9 @@ ASSETS: list[Asset] = [
     Asset(
         name="wan21_t2v_1_3b_dit",
         filename="diffusion_pytorch_model.safetensors",
-        urls=("https://huggingface.co/Wan-AI/Wan2.1-T2V-1.3B/resolve/main/diffusion_pytorch_model.safetensors",),
+        urls=(
+            "https://huggingface.co/Wan-AI/Wan2.1-T2V-1.3B/resolve/main/diffusion_pytorch_model.safetensors",
+        ),
         sha256="",
         licence="Apache-2.0",
         users=("vividface-train",),
@@ -72,7 +74,9 @@ ASSETS: list[Asset] = [
     Asset(
         name="dists_alpha_beta",
         filename="DISTS_weights-f5e65c96.pth",
-        urls=("https://huggingface.co/chaofengc/IQA-PyTorch-Weights/resolve/main/DISTS_weights-f5e65c96.pth",),
+        urls=(
+            "https://huggingface.co/chaofengc/IQA-PyTorch-Weights/resolve/main/DISTS_weights-f5e65c96.pth",
+        ),
         sha256="f5e65c96230b7f6ca995691647d482237e4cab8a50c5c4a5784f219ef0748218",
         licence="MIT (DISTS, Ding et al. 2020)",
         users=("vividface-train",),

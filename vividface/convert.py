@@ -145,7 +145,11 @@ _TOP_FWD = (
     ("conv1.", "quant_conv."),
     ("conv2.", "post_quant_conv."),
 )
-_MID_FWD = (("middle.0.", "mid_block.resnets.0."), ("middle.1.", "mid_block.attentions.0."), ("middle.2.", "mid_block.resnets.1."))
+_MID_FWD = (
+    ("middle.0.", "mid_block.resnets.0."),
+    ("middle.1.", "mid_block.attentions.0."),
+    ("middle.2.", "mid_block.resnets.1."),
+)
 
 
 def _sub_prefix(s: str, pairs, reverse: bool = False) -> str | None:

@@ -167,7 +167,9 @@ def load_prompt_embedding(path: str | os.PathLike, text_dim: int | None = None):
     """The empty-prompt embedding as a float32 ``[512, text_dim]`` tensor (key ``prompt_embeds``)."""
     sd = read_state_dict(path)
     if "prompt_embeds" not in sd:
-        raise InputError(f"{path}: expected a tensor named 'prompt_embeds' (vividface embed-prompt writes it)")
+        raise InputError(
+            f"{path}: expected a tensor named 'prompt_embeds' (vividface embed-prompt writes it)"
+        )
     e = sd["prompt_embeds"].float()
     if e.ndim == 3 and e.shape[0] == 1:
         e = e[0]

@@ -1,0 +1,141 @@
+"""``vividface`` as a vfebench method: one-step restoration with the released checkpoint.
+
+Config (all keys optional; every value is in the fingerprint):
+
+- ``dit`` / ``vae`` / ``prompt_embeds``: paths overriding the pinned assets ``vividface_dit``,
+  ``wan21_vae``, ``wan21_empty_prompt`` (a diffusers folder or one weights file, either key format
+  — e.g. a checkpoint exported by ``vividface train``);
+- ``model``: backbone config name (``wan2.1-t2v-1.3b``);
+- :class:`~vividface.pipeline.InferenceConfig` fields: ``size``, ``timestep``, ``update_rule``,
+  ``chunk_frames``, ``chunk_overlap``, ``vae_tiling``, ``tile``, ``dtype``, ``quantize``;
+- ``tiny_random=True``: **developer option, never the default.** Builds tiny random Wan
+  components in code (no weights needed) so the whole benchmark flow can be exercised on a CPU;
+  its outputs are meaningless and its fingerprint says so.
+
+Without the weights, :meth:`VividFaceMethod.setup` raises
+:class:`~vfebench.errors.MissingAssetError` naming every missing asset and the command that gets it.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+from typing import Any, ClassVar
+
+from vfebench.methods.base import Method
+from vfebench.video import Clip
+from vividface.assets import INFERENCE_ASSETS
+from vividface.pipeline import InferenceConfig
+
+_PIPE_KEYS = {f.name for f in dataclasses.fields(InferenceConfig)} - {"extra"}
+_OWN_KEYS = {"dit", "vae", "prompt_embeds", "model", "tiny_random", "seed"}
+
+
+class VividFaceMethod(Method):
+    name = "vividface"
+    version = "1"
+    scale = 4
+    deterministic = True
+    extras = ("vividface",)
+    assets = INFERENCE_ASSETS
+    steps = 1
+    description = "VividFace one-step Wan2.1-T2V-1.3B video face enhancement (released checkpoint)"
+
+    _TINY: ClassVar[dict[str, Any]] = {"size": 64, "chunk_frames": 9, "chunk_overlap": 4}
+
+    def __init__(self, **config: Any) -> None:
+        from vfebench.errors import InputError
+
+        unknown = set(config) - _PIPE_KEYS - _OWN_KEYS
+        if unknown:
+            raise InputError(
+                f"vividface: unknown option(s) {sorted(unknown)}; known: {sorted(_PIPE_KEYS | _OWN_KEYS)}"
+            )
+        if config.get("tiny_random"):
+            config = {**self._TINY, **config}
+        super().__init__(**config)
+        self.pipe = None
+
+    @property
+    def tiny(self) -> bool:
+        return bool(self.config.get("tiny_random"))
+
+    def required_assets(self) -> tuple[str, ...]:
+        if self.tiny:
+            return ()
+        overrides = {"vividface_dit": "dit", "wan21_vae": "vae", "wan21_empty_prompt": "prompt_embeds"}
+        return tuple(a for a in self.assets if not self.config.get(overrides[a]))
+
+    def fingerprint(self) -> dict[str, Any]:
+        fp = super().fingerprint()
+        if self.tiny:
+            fp["weights"] = {
+                "tiny_random": f"seed={self.config.get('seed', 0)} (developer config, not real weights)"
+            }
+        else:
+            from vfebench.utils import sha256_file
+
+            for key in ("dit", "vae", "prompt_embeds"):
+                p = self.config.get(key)
+                if p:
+                    from pathlib import Path
+
+                    pp = Path(p)
+                    fp["weights"][key] = sha256_file(pp) if pp.is_file() else f"dir:{pp.resolve()}"
+        return fp
+
+    def _inference_config(self) -> InferenceConfig:
+        kw = {k: v for k, v in self.config.items() if k in _PIPE_KEYS}
+        if "tile" in kw:
+            kw["tile"] = tuple(kw["tile"])
+        return InferenceConfig(**kw)
+
+    def setup(self, device: str = "cpu") -> None:
+        if self._ready and self.device == device:
+            return
+        from vfebench import assets as A
+        from vfebench.errors import MissingAssetError
+        from vividface import wan
+        from vividface.pipeline import OneStepPipeline
+
+        cfg = self._inference_config()
+        if self.tiny:
+            seed = int(self.config.get("seed", 0))
+            dit = (
+                wan.load_dit(self.config["dit"], "tiny")
+                if self.config.get("dit")
+                else wan.build_dit("tiny", seed=seed)
+            )
+            vae = wan.build_vae("tiny", seed=seed + 1)
+            emb = wan.random_prompt_embedding(dit.config.text_dim, seed=seed + 2)
+        else:
+            missing = [a for a in self.required_assets() if not A.is_present(a)]
+            if missing:
+                lines = []
+                for a in missing:
+                    try:
+                        A.asset_path(a)
+                    except Exception as exc:  # MissingAssetError / AssetHashError with the fix
+                        lines.append(f"  - {a}: {exc}")
+                raise MissingAssetError(
+                    f"vividface needs {len(missing)} missing weights file(s): {', '.join(missing)}.\n"
+                    + "\n".join(lines)
+                    + f"\nFetch them with `vfebench assets fetch {' '.join(missing)}` or copy them into a folder "
+                    "and run `vfebench assets import DIR`; the empty-prompt embedding is made with "
+                    "`vividface embed-prompt`. For a weight-free developer run use "
+                    "`vfebench run --method vividface:tiny_random=true` (meaningless outputs)."
+                )
+            model = self.config.get("model", "wan2.1-t2v-1.3b")
+            dit = wan.load_dit(self.config.get("dit") or A.asset_path("vividface_dit"), model)
+            vae = wan.load_vae(self.config.get("vae") or A.asset_path("wan21_vae"), model)
+            emb = wan.load_prompt_embedding(
+                self.config.get("prompt_embeds") or A.asset_path("wan21_empty_prompt"), dit.config.text_dim
+            )
+        self.pipe = OneStepPipeline(dit, vae, emb, cfg, device=device)
+        self.device = device
+        self._ready = True
+
+    def restore(self, lq: Clip, target_size: tuple[int, int] | None = None) -> Clip:
+        """LQ clip (any size) → restored clip at ``target_size`` (default: the working size)."""
+        self.ensure_setup(self.device)
+        out = self.pipe.restore_frames(lq.frames, target_size)
+        return Clip(lq.id, out, lq.fps, {"method": self.name, "steps": 1})
