@@ -100,7 +100,9 @@ def _resolve_one(p: Path) -> Path:
         if not f.is_file():
             hint = ""
             if (p / CONFIG_FILE).is_file():
-                hint = " (it has a config.json: the run was interrupted; re-run the same command to finish it)"
+                hint = (
+                    " (it has a config.json: the run was interrupted; re-run the same command to finish it)"
+                )
             raise InputError(f"{p}: no {RUN_FILE} in this folder{hint}")
         return f
     if p.is_file():
@@ -125,7 +127,7 @@ def resolve_paths(paths: str | os.PathLike | Iterable[str | os.PathLike]) -> lis
 def validate_record(rec: Any, where: str = "run record") -> dict[str, Any]:
     """Check the schema header; raise InputError naming the file when it is not a run record."""
     if not isinstance(rec, dict) or rec.get("schema") != SCHEMA:
-        raise InputError(f"{where}: not a vfebench run record (missing \"schema\": \"{SCHEMA}\")")
+        raise InputError(f'{where}: not a vfebench run record (missing "schema": "{SCHEMA}")')
     v = rec.get("schema_version")
     if not isinstance(v, int) or v > SCHEMA_VERSION:
         raise InputError(

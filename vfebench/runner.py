@@ -32,6 +32,10 @@ So a killed run re-run with the same command recomputes nothing that finished, a
 method's config or version, the preset, the seed or a metric's mode recomputes exactly what
 depends on it. One clip's crash or bad output is recorded (``failures``) and the rest continue;
 failed clips are retried on the next run.
+
+Extending: ``--method package.module:Class`` runs any :class:`~vfebench.methods.base.Method`
+subclass without registering it; modules listed in ``$VFEBENCH_PLUGINS`` (comma-separated) are
+imported before planning so they can register methods and metrics by name.
 """
 
 from __future__ import annotations
@@ -53,7 +57,7 @@ from typing import Any
 
 import numpy as np
 
-from vfebench.errors import InputError, MissingAssetError, MissingDependencyError, UnknownNameError
+from vfebench.errors import InputError, MissingDependencyError, UnknownNameError
 from vfebench.utils import atomic_write_json, cache_root, config_hash, sha256_text
 from vfebench.video import Clip
 
@@ -107,6 +111,23 @@ class RunConfig:
 
 
 # ----------------------------------------------------------------------------- methods
+
+
+def load_plugins() -> list[str]:
+    """Import the modules named in ``$VFEBENCH_PLUGINS`` (comma-separated).
+
+    A plugin registers its own methods or metrics at import time
+    (``METHODS.register("mine", MyMethod)``), so ``vfebench run --method mine`` finds them.
+    """
+    import importlib
+
+    names = [n.strip() for n in os.environ.get("VFEBENCH_PLUGINS", "").split(",") if n.strip()]
+    for n in names:
+        try:
+            importlib.import_module(n)
+        except ImportError as exc:
+            raise InputError(f"VFEBENCH_PLUGINS: cannot import {n!r} ({exc})") from exc
+    return names
 
 
 @dataclass
@@ -230,7 +251,11 @@ def resolve_metrics(specs: list[str] | None, has_gt: bool) -> tuple[dict[str, An
             except Exception as exc:  # a broken metric module must not stop the others
                 skipped[name] = f"cannot be built ({type(exc).__name__}: {exc})"
                 continue
-            missing = _metric_missing_assets(m)
+            try:
+                missing = _metric_missing_assets(m)
+            except Exception as exc:  # e.g. an asset not declared in the catalogue
+                skipped[name] = f"its weights cannot be checked ({type(exc).__name__}: {exc})"
+                continue
             if missing:
                 skipped[name] = (
                     f"weights not present: {', '.join(missing)} (get them with `vfebench assets fetch "
@@ -272,7 +297,7 @@ def metric_record(metric) -> dict[str, Any]:
         "display": info["display"],
         "higher_is_better": info["higher_is_better"],
         "needs_reference": info["needs_reference"],
-        "level": info["level"],
+        "level": getattr(metric, "level", info["level"]),
         "scale": info["scale"],
         "precision": info["precision"],
         "recon": info["recon"],
@@ -336,14 +361,14 @@ def _sync(device: str) -> None:
     if device.startswith("cuda"):
         import torch
 
-        torch.cuda.synchronize()
+        torch.cuda.synchronize(torch.device(device))
 
 
 def _reset_peak(device: str) -> str:
     if device.startswith("cuda"):
         import torch
 
-        torch.cuda.reset_peak_memory_stats()
+        torch.cuda.reset_peak_memory_stats(torch.device(device))
         return "cuda_max_allocated"
     try:  # Linux: writing 5 to clear_refs resets VmHWM (peak RSS) of this process
         with open("/proc/self/clear_refs", "w") as f:
@@ -357,7 +382,7 @@ def _read_peak_mb(device: str) -> float | None:
     if device.startswith("cuda"):
         import torch
 
-        return torch.cuda.max_memory_allocated() / 2**20
+        return torch.cuda.max_memory_allocated(torch.device(device)) / 2**20
     try:
         with open("/proc/self/status") as f:
             for line in f:
@@ -492,7 +517,9 @@ def _progress(iterable, total: int, desc: str, enabled: bool):
         return iterable
     from tqdm import tqdm
 
-    return tqdm(iterable, total=total, desc=desc, unit="clip", file=sys.stderr, leave=False, dynamic_ncols=True)
+    return tqdm(
+        iterable, total=total, desc=desc, unit="clip", file=sys.stderr, leave=False, dynamic_ncols=True
+    )
 
 
 def default_out(cfg: RunConfig, run_id: str) -> Path:
@@ -525,6 +552,7 @@ class _Runner:
         from vfebench.datasets import build_source
 
         cfg = self.cfg
+        load_plugins()
         if not cfg.methods:
             raise InputError("no method given: use --method NAME (vfebench ls methods)")
         if cfg.max_frames is not None and cfg.max_frames < 1:
@@ -653,11 +681,8 @@ class _Runner:
         from vfebench.video import write_png_frames
 
         for cid in _progress(pending, len(pending), f"restore {label}", cfg.progress):
-            try:
-                lq = self.lq.load(cid)
-                target = self._target(cid, lq)
-            except InputError:
-                raise
+            lq = self.lq.load(cid)
+            target = self._target(cid, lq)  # InputError (GT/LQ mismatch) stops the run
             while warm > 0:  # untimed warm-up on the first pending clip
                 warm -= 1
                 t0 = time.perf_counter()
@@ -702,11 +727,18 @@ class _Runner:
             atomic_write_json(d / "meta.json", meta)
             clips[(label, cid)] = self._clip_row(label, cid, meta, cached=False)
             self.stats["restored_computed"] += 1
-        self._free(cfg.device, release=method)
+        # drop the loaded model before scoring (metrics need the device memory): a fresh,
+        # not-set-up instance with the same config keeps the same fingerprint
+        self.methods[label] = type(method)(**method.config)
+        del method
+        self._free(cfg.device)
         return info
 
     @staticmethod
-    def _free(device: str, release=None) -> None:
+    def _free(device: str) -> None:
+        import gc
+
+        gc.collect()
         if device.startswith("cuda"):
             try:
                 import torch

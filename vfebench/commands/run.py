@@ -24,8 +24,12 @@ def configure(p: argparse.ArgumentParser) -> None:
         help="method to run (repeatable): a name from `vfebench ls methods`, NAME:key=value,... for a "
         "config, or package.module:Class",
     )
-    p.add_argument("--dataset", required=True, metavar="D", help="demo | vfhq:PATH | folder:PATH | rfv:PATH | PATH")
-    p.add_argument("--preset", default="vfhq-x4", help="degradation preset for synthetic LQ (default vfhq-x4)")
+    p.add_argument(
+        "--dataset", required=True, metavar="D", help="demo | vfhq:PATH | folder:PATH | rfv:PATH | PATH"
+    )
+    p.add_argument(
+        "--preset", default="vfhq-x4", help="degradation preset for synthetic LQ (default vfhq-x4)"
+    )
     p.add_argument("--seed", type=int, default=0, help="degradation seed (default 0)")
     p.add_argument(
         "--metrics",
@@ -33,12 +37,18 @@ def configure(p: argparse.ArgumentParser) -> None:
         metavar="LIST",
         help="comma-separated metric specs (name or name:mode); default: every metric whose weights are present",
     )
-    p.add_argument("--max-frames", type=int, default=None, metavar="N", help="use only the first N frames of each clip")
+    p.add_argument(
+        "--max-frames", type=int, default=None, metavar="N", help="use only the first N frames of each clip"
+    )
     p.add_argument("--device", default="cpu", help="cpu | cuda | cuda:N (default cpu)")
-    p.add_argument("--out", default=None, metavar="DIR", help="run folder (default runs/<dataset>-<preset>-s<seed>-<id>)")
+    p.add_argument(
+        "--out", default=None, metavar="DIR", help="run folder (default runs/<dataset>-<preset>-s<seed>-<id>)"
+    )
     p.add_argument("--lq", default=None, metavar="PATH", help="folder of real LQ clips with the GT clip ids")
     p.add_argument("--clips", default=None, metavar="IDS", help="comma-separated subset of clip ids")
-    p.add_argument("--warmup", type=int, default=1, metavar="N", help="untimed warm-up restores per method (default 1)")
+    p.add_argument(
+        "--warmup", type=int, default=1, metavar="N", help="untimed warm-up restores per method (default 1)"
+    )
     p.add_argument("--cache", default=None, metavar="DIR", help="run cache (default <cache root>/runs)")
     p.add_argument("--no-progress", action="store_true", help="no progress bars")
     p.add_argument("--quiet", action="store_true", help="do not print the summary table")
@@ -79,13 +89,16 @@ def main(args: argparse.Namespace) -> int:
         f"scored {s['scores_computed']}, reused {s['scores_cached']}",
         file=sys.stderr,
     )
-    for name, why in rec["skipped_metrics"].items():
-        print(f"  skipped metric {name}: {why}", file=sys.stderr)
+    if rec["skipped_metrics"]:
+        names = ", ".join(rec["skipped_metrics"])
+        print(f"  skipped metrics (reasons above and in run.json): {names}", file=sys.stderr)
     for f in rec["failures"]:
         print(f"  FAILED {f['stage']} {f['method']} / {f['clip_id']}: {f['reason']}", file=sys.stderr)
     if not args.quiet:
         from vfebench.report.tables import render_run_summary
 
         print(render_run_summary([rec], fmt="md"))
-        print(f"(full report: vfebench report {outcome.out} --format html --out report.html)", file=sys.stderr)
+        print(
+            f"(full report: vfebench report {outcome.out} --format html --out report.html)", file=sys.stderr
+        )
     return 0 if rec["status"] == "complete" else 1

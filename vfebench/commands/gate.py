@@ -1,0 +1,39 @@
+"""``vfebench gate``: candidate run vs baseline → exit 0 pass / 1 fail / 2 incomparable."""
+
+from __future__ import annotations
+
+import argparse
+
+
+def configure(p: argparse.ArgumentParser) -> None:
+    p.add_argument("--baseline", required=True, metavar="RUN_OR_FILE", help="baseline run folder or run.json")
+    p.add_argument("--candidate", required=True, metavar="RUN", help="candidate run folder or run.json")
+    p.add_argument("--tolerances", default=None, metavar="FILE", help="JSON tolerances (see vfebench.gate)")
+    p.add_argument("--json", action="store_true", help="print the findings as JSON")
+    p.add_argument(
+        "--bless",
+        action="store_true",
+        help="instead of gating, write the candidate's record (local paths removed) to --baseline",
+    )
+
+
+def main(args: argparse.Namespace) -> int:
+    import json
+    from dataclasses import asdict
+
+    from vfebench.gate import bless, gate
+
+    if args.bless:
+        print(f"blessed {args.candidate} -> {bless(args.candidate, args.baseline)}")
+        return 0
+    res = gate(args.baseline, args.candidate, args.tolerances)
+    if args.json:
+        print(
+            json.dumps(
+                {"status": res.status, "reasons": res.reasons, "findings": [asdict(f) for f in res.findings]},
+                indent=2,
+            )
+        )
+    else:
+        print(res.summary())
+    return res.exit_code

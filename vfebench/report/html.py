@@ -1,0 +1,250 @@
+"""A self-contained HTML report: tables, confidence intervals, paired tests and inline plots.
+
+Every plot is a base64 PNG ``<img>`` inside the page (no external files or scripts), so the
+page can be attached to a CI job or mailed. Sections: run summaries (config, environment,
+skipped metrics, failures), the paper's tables, bootstrap 95% CIs over clips, optional paired
+tests, quality vs time (Figure 1), per-clip distributions, temporal profiles (Figure 7).
+"""
+
+from __future__ import annotations
+
+import base64
+import html
+from typing import Any
+
+from vfebench.report import plots, stats, tables
+
+_CSS = """
+body{font-family:system-ui,sans-serif;margin:2em;max-width:1200px}
+table{border-collapse:collapse;margin:1em 0;font-size:14px}
+th,td{border:1px solid #ccc;padding:3px 8px;text-align:right}
+td:first-child,th:first-child{text-align:left}
+tr.ref td{color:#555}
+caption{text-align:left;margin-bottom:.3em}
+.notes{font-size:12px;color:#444}
+img{max-width:100%;border:1px solid #eee}
+"""
+
+
+def _img(png: bytes, alt: str) -> str:
+    return f'<img alt="{html.escape(alt)}" src="data:image/png;base64,{base64.b64encode(png).decode()}">'
+
+
+def ci_rows(records: list[dict[str, Any]], n_boot: int = 2000, seed: int = 0) -> list[dict[str, Any]]:
+    """Bootstrap CI of each (run, method, metric) mean over clips, in display units."""
+    out = []
+    for rec, lb, row_label in tables._labels(records):
+        for key, info in rec["metrics"].items():
+            vals = stats.per_clip_values(rec, lb, key)
+            mean, lo, hi = stats.bootstrap_ci(list(vals.values()), n_boot=n_boot, seed=seed)
+            n = sum(v is not None for v in vals.values())
+            out.append({"method": row_label, "metric": info.get("display") or key, "key": key, "n": n,
+                        "mean": mean, "low": lo, "high": hi, "precision": int(info.get("precision", 4))})  # fmt: skip
+    return out
+
+
+def render_ci(rows: list[dict[str, Any]], fmt: str) -> str:
+    head = ["Method", "Metric", "clips", "mean", "95% CI"]
+    body = []
+    for r in rows:
+        p = r["precision"]
+        f = tables._fmt
+        body.append(
+            [r["method"], r["metric"], str(r["n"]), f(r["mean"], p), f"[{f(r['low'], p)}, {f(r['high'], p)}]"]
+        )
+    return _simple(
+        head,
+        body,
+        fmt,
+        "Bootstrap 95% confidence intervals of the mean over clips (percentile, 2000 resamples)",
+    )
+
+
+def render_paired(results: list[dict[str, Any]], fmt: str) -> str:
+    head = [
+        "Metric",
+        "A",
+        "B",
+        "clips",
+        "mean A",
+        "mean B",
+        "A − B",
+        "95% CI",
+        "p (sign-flip)",
+        "p (Wilcoxon)",
+        "better",
+    ]
+    body = []
+    for r in results:
+        p = r["precision"]
+        f = tables._fmt
+        body.append([r["metric"], r["a"], r["b"], str(r["n"]), f(r["mean_a"], p), f(r["mean_b"], p), f(r["diff"], p),
+                     f"[{f(r['ci_low'], p)}, {f(r['ci_high'], p)}]", f(r["p_perm"], 4), f(r["p_wilcoxon"], 4),
+                     {"a": r["a"], "b": r["b"]}.get(r["better"], "tie")])  # fmt: skip
+    return _simple(head, body, fmt, "Paired comparison over common clips (two-sided tests)")
+
+
+def _simple(head: list[str], body: list[list[str]], fmt: str, caption: str) -> str:
+    if fmt == "html":
+        e = html.escape
+        rows = "".join("<tr>" + "".join(f"<td>{e(c)}</td>" for c in r) + "</tr>" for r in body)
+        return (f"<table><caption>{e(caption)}</caption><thead><tr>" + "".join(f"<th>{e(h)}</th>" for h in head)
+                + f"</tr></thead><tbody>{rows}</tbody></table>\n")  # fmt: skip
+    if fmt == "tex":
+        esc = tables.tex_escape
+        lines = [f"% {esc(caption)}", "\\begin{tabular}{l" + "c" * (len(head) - 1) + "}", "\\toprule",
+                 " & ".join(esc(h) for h in head) + " \\\\", "\\midrule"]  # fmt: skip
+        lines += [" & ".join(esc(c) for c in r) + " \\\\" for r in body]
+        lines += ["\\bottomrule", "\\end{tabular}"]
+        return "\n".join(lines) + "\n"
+    lines = [f"**{caption}**", "", "| " + " | ".join(head) + " |", "|" + "|".join(["---"] * len(head)) + "|"]
+    lines += ["| " + " | ".join(r) + " |" for r in body]
+    return "\n".join(lines) + "\n"
+
+
+def paired_results(records, a: str, b: str, n_boot: int = 2000, seed: int = 0) -> list[dict[str, Any]]:
+    """Paired tests between row labels ``a`` and ``b`` on every metric both have."""
+    found = {row_label: (rec, lb) for rec, lb, row_label in tables._labels(records)}
+    for x in (a, b):
+        if x not in found:
+            from vfebench.errors import InputError
+            from vfebench.registry import did_you_mean
+
+            raise InputError(
+                f"--compare: no method {x!r} in these runs.{did_you_mean(x, list(found))} Known: {', '.join(found)}"
+            )
+    (ra, la), (rb, lb) = found[a], found[b]
+    out = []
+    for key, info in ra["metrics"].items():
+        if key not in rb["metrics"]:
+            continue
+        res = stats.paired_test(stats.per_clip_values(ra, la, key), stats.per_clip_values(rb, lb, key),
+                                info.get("higher_is_better"), n_boot=n_boot, seed=seed)  # fmt: skip
+        out.append(
+            {
+                **res,
+                "metric": info.get("display") or key,
+                "a": a,
+                "b": b,
+                "precision": int(info.get("precision", 4)),
+            }
+        )
+    return out
+
+
+def _run_summary(rec: dict[str, Any]) -> str:
+    e = html.escape
+    env = rec.get("environment", {})
+    cfg = rec["config"]
+    items = [
+        ("run", f"{rec['run_id']} ({rec.get('status')}) — {rec.get('_path', '')}"),
+        ("dataset", f"{rec['dataset'].get('spec')} · {rec['dataset'].get('n_clips')} clips · manifest {str(rec['dataset'].get('manifest_hash'))[:12]}"),
+        ("LQ", f"{(rec.get('lq') or {}).get('kind')} · preset {cfg.get('preset')} · seed {cfg.get('seed')} · max_frames {cfg.get('max_frames')}"),
+        ("device", f"{env.get('device')} ({env.get('device_name')}) · python {env.get('python')}"),
+        ("code", f"vfebench {rec.get('code', {}).get('vfebench_version')} · git {rec.get('code', {}).get('git_sha')}"),
+        ("started / finished", f"{rec.get('started')} / {rec.get('finished')}"),
+    ]  # fmt: skip
+    out = "<dl>" + "".join(f"<dt><b>{e(k)}</b></dt><dd>{e(str(v))}</dd>" for k, v in items) + "</dl>"
+    if rec.get("skipped_metrics"):
+        out += (
+            "<p>Skipped metrics:</p><ul>"
+            + "".join(f"<li>{e(k)}: {e(v)}</li>" for k, v in rec["skipped_metrics"].items())
+            + "</ul>"
+        )
+    if rec.get("failures"):
+        out += (
+            "<p>Failures:</p><ul>"
+            + "".join(
+                f"<li>{e(f['stage'])} {e(f['method'])} / {e(f['clip_id'])}"
+                f"{' / ' + e(f['metric']) if f.get('metric') else ''}: {e(f['reason'])}</li>"
+                for f in rec["failures"]
+            )
+            + "</ul>"
+        )
+    return out
+
+
+def _quality_metric(records) -> tuple[str, str, bool] | None:
+    for name in ("lpips", "psnr", "ssim", "ids", "niqe", "musiq"):
+        for rec in records:
+            k = tables._metric_key(rec, name)
+            if k:
+                info = rec["metrics"][k]
+                return name, info.get("display") or name, bool(info.get("higher_is_better", True))
+    for rec in records:
+        for k, info in rec["metrics"].items():
+            return k, info.get("display") or k, bool(info.get("higher_is_better", True))
+    return None
+
+
+def build_html(
+    records: list[dict[str, Any]],
+    layouts: list[str],
+    reference: bool = False,
+    compare: tuple[str, str] | None = None,
+    profile_clips: list[str] | None = None,
+    profile_row: float = 0.5,
+    n_boot: int = 2000,
+    seed: int = 0,
+) -> str:
+    e = html.escape
+    parts = ["<!DOCTYPE html>", '<html lang="en"><head><meta charset="utf-8">', "<title>vfebench report</title>",
+             f"<style>{_CSS}</style></head><body>", "<h1>vfebench report</h1>"]  # fmt: skip
+    parts.append("<h2>Runs</h2>")
+    for rec in records:
+        parts.append(_run_summary(rec))
+    parts.append("<h2>Tables</h2>")
+    for lay in layouts:
+        parts.append(tables.render_html(tables.build_table(lay, records, reference=reference)))
+    parts.append("<h2>Confidence intervals</h2>")
+    parts.append(render_ci(ci_rows(records, n_boot, seed), "html"))
+    if compare:
+        parts.append("<h2>Paired comparison</h2>")
+        parts.append(render_paired(paired_results(records, compare[0], compare[1], n_boot, seed), "html"))
+    parts.append("<h2>Figures</h2>")
+    q = _quality_metric(records)
+    if q:
+        name, disp, hib = q
+        pts = []
+        for rec, lb, row_label in tables._labels(records):
+            t = tables.measured_value(rec, lb, "seconds")
+            v = tables.measured_value(rec, lb, name) if tables._metric_key(rec, name) else None
+            if t is not None and v is not None:
+                pts.append((row_label, t, v))
+        ref = []
+        if reference and name in ("lpips", "ids"):
+            ref = [
+                (r.label, r.values["seconds"], r.values[name]) for r in tables.load_reference(["table3.csv"])
+            ]
+        if pts:
+            parts.append(f'<figure id="fig-quality-time">{_img(plots.quality_vs_time(pts, disp, hib, ref), "quality vs time")}'
+                         f"<figcaption>{e(disp)} against seconds per clip (Figure 1 layout).</figcaption></figure>")  # fmt: skip
+    per_metric: dict[str, dict[str, list[float]]] = {}
+    dirs: dict[str, bool | None] = {}
+    for rec, lb, row_label in tables._labels(records):
+        for key, info in rec["metrics"].items():
+            disp = info.get("display") or key
+            vals = stats.per_clip_values(rec, lb, key)
+            per_metric.setdefault(disp, {})[row_label] = [v for v in vals.values() if v is not None]
+            dirs[disp] = info.get("higher_is_better")
+    if per_metric:
+        parts.append(f'<figure id="fig-distributions">{_img(plots.distributions(per_metric, dirs), "per-clip distributions")}'
+                     "<figcaption>Per-clip values (box: quartiles; dots: clips).</figcaption></figure>")  # fmt: skip
+    rec0 = records[0]
+    clips = profile_clips or ([rec0["dataset"]["clip_ids"][0]] if rec0["dataset"].get("clip_ids") else [])
+    for cid in clips:
+        strips = []
+        for rec in records:
+            try:
+                got = plots.collect_strips(rec, cid, profile_row)
+            except Exception as exc:  # missing cache files must not break the report
+                parts.append(f"<p>Temporal profile of {e(cid)} unavailable: {e(str(exc))}</p>")
+                got = []
+            names = {s[0] for s in strips}
+            strips += [s for s in got if s[0] not in names]
+        if strips:
+            png = plots.temporal_profile(strips, cid, profile_row)
+            parts.append(f'<figure class="fig-profile">{_img(png, "temporal profile " + cid)}'
+                         f"<figcaption>Temporal profile of {e(cid)} (Figure 7 layout).</figcaption></figure>")  # fmt: skip
+    parts.append("</body></html>")
+    return "\n".join(parts) + "\n"
