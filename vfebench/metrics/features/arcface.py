@@ -104,7 +104,9 @@ def to_arcface_input(faces: np.ndarray):
     return (x - 0.5) / 0.5
 
 
-def build_ir_se(widths: Sequence[int] = IR_SE50_WIDTHS, units: Sequence[int] = IR_SE50_UNITS, drop: float = 0.6):
+def build_ir_se(
+    widths: Sequence[int] = IR_SE50_WIDTHS, units: Sequence[int] = IR_SE50_UNITS, drop: float = 0.6
+):
     """The IR-SE network (IR-SE50 by default) as a ``torch.nn.Module`` (random init)."""
     import torch
     from torch import nn

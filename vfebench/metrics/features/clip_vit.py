@@ -81,7 +81,9 @@ def build_clip_vit(width: int, layers: int, patch: int, image_size: int, embed_d
 
         def forward(self, x):
             if x.shape[-1] != self.image_size or x.shape[-2] != self.image_size:
-                raise InputError(f"CLIP ViT expects {self.image_size}×{self.image_size} inputs, got {tuple(x.shape)}")
+                raise InputError(
+                    f"CLIP ViT expects {self.image_size}×{self.image_size} inputs, got {tuple(x.shape)}"
+                )
             x = self.conv1(x).flatten(2).transpose(1, 2)
             cls = self.class_embedding.to(x.dtype).expand(x.shape[0], 1, -1)
             x = torch.cat([cls, x], dim=1) + self.positional_embedding.to(x.dtype)
@@ -112,7 +114,12 @@ def hf_to_openai(sd: dict[str, Any]) -> dict[str, Any]:
         out[d + "attn.in_proj_bias"] = torch.cat([sd[s + f"self_attn.{n}_proj.bias"] for n in "qkv"])
         out[d + "attn.out_proj.weight"] = sd[s + "self_attn.out_proj.weight"]
         out[d + "attn.out_proj.bias"] = sd[s + "self_attn.out_proj.bias"]
-        for a, b in (("layer_norm1", "ln_1"), ("layer_norm2", "ln_2"), ("mlp.fc1", "mlp.c_fc"), ("mlp.fc2", "mlp.c_proj")):
+        for a, b in (
+            ("layer_norm1", "ln_1"),
+            ("layer_norm2", "ln_2"),
+            ("mlp.fc1", "mlp.c_fc"),
+            ("mlp.fc2", "mlp.c_proj"),
+        ):
             out[d + b + ".weight"] = sd[s + a + ".weight"]
             out[d + b + ".bias"] = sd[s + a + ".bias"]
     return out
@@ -141,7 +148,9 @@ def load_clip_vit(path: str | os.PathLike, device: str = "cpu"):
         if any(k.startswith("visual.") for k in sd):  # a whole CLIP model: keep the image tower
             sd = {k.removeprefix("visual."): v for k, v in sd.items() if k.startswith("visual.")}
     if "conv1.weight" not in sd or "proj" not in sd:
-        raise InputError(f"{path}: no CLIP ViT image tower found (expected visual.conv1.weight / visual.proj)")
+        raise InputError(
+            f"{path}: no CLIP ViT image tower found (expected visual.conv1.weight / visual.proj)"
+        )
     width, _, patch, _ = sd["conv1.weight"].shape
     n = int(sd["positional_embedding"].shape[0]) - 1
     grid = int(round(n**0.5))

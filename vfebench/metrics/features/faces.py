@@ -237,7 +237,12 @@ class FaceAnalysis:
         return e.astype(np.float32)
 
     def clip_embed(
-        self, clip: Clip, store: FeatureStore, weights: str | os.PathLike, preprocess: str = "clean", antialias: bool = False
+        self,
+        clip: Clip,
+        store: FeatureStore,
+        weights: str | os.PathLike,
+        preprocess: str = "clean",
+        antialias: bool = False,
     ) -> dict[str, np.ndarray]:
         """Unit-norm CLIP image embeddings of whole frames (FaceCons)."""
         from vfebench.metrics.features import clip_vit

@@ -1,0 +1,97 @@
+"""IDS — identity similarity between restored and GT faces (ArcFace IR-SE50 cosine).
+
+Reference: BFVR-STC ``evaluation/eval_ids.py`` (Dixin-Lab/BFVR-STC). Frames are resized to
+512×512; MTCNN finds the face and its 5 landmarks (first face); the face is aligned to the
+112×112 ArcFace template; the IR-SE50 network (TreB1eN/pSp ``model_ir_se50.pth``, defined in
+:mod:`vfebench.metrics.features.arcface`) embeds it (input mean 0.5 / std 0.5, 512-d,
+L2-normalised). Per frame: ``cos(emb(restored_t), emb(gt_t))``; clip = mean over frames; set =
+mean over clips. Higher is better (paper Table 1: VividFace 0.9128).
+
+Modes:
+- ``clean`` (default): every frame (``ctx.max_frames`` caps), frames without a face in either
+  clip skipped and counted.
+- ``bfvr``: what the reference script means to do: the first 24 frames, averaged.
+- ``bfvr_bug``: what the reference script computes: its loop overwrites the list it averages,
+  so each clip's IDS is frame 23 (0-based) alone. Use it to reproduce published BFVR-STC-style
+  numbers; a clip shorter than 24 frames is NaN (the script would crash).
+
+Options: ``backend`` = ``ir_se50`` (default) or ``insightface`` (an insightface ArcFace ONNX
+model, default asset ``insightface_w600k_r50`` = buffalo_l's ``w600k_r50.onnx``, run with
+onnxruntime; a different network, so its numbers are not the paper's IDS); ``weights`` = a local
+weights file overriding the asset. The backend is recorded in the options and in ``extras``.
+MTCNN here is facenet-pytorch's (thresholds set to the reference's 0.6/0.7/0.8); the reference
+used TreB1eN's port of the same networks, so detections can differ by sub-pixel amounts.
+"""
+
+from __future__ import annotations
+
+from typing import Any, ClassVar
+
+import numpy as np
+
+from vfebench.errors import InputError
+from vfebench.metrics.base import ClipResult, ScoreContext
+from vfebench.metrics.features.face_metric import FaceMetric
+from vfebench.metrics.functional.face import cosine_rows
+from vfebench.video import Clip
+
+BFVR_FRAMES = 24
+BACKEND_ASSETS = {"ir_se50": "arcface_ir_se50", "insightface": "insightface_w600k_r50"}
+
+
+class IDS(FaceMetric):
+    name: ClassVar[str] = "ids"
+    display: ClassVar[str] = "IDS"
+    higher_is_better: ClassVar[bool] = True
+    needs_reference: ClassVar[bool] = True
+    version: ClassVar[str] = "1"
+    scale: ClassVar[float] = 1.0
+    level: ClassVar[str] = "frame"
+    assets: ClassVar[tuple[str, ...]] = ("arcface_ir_se50",)
+    modes: ClassVar[tuple[str, ...]] = ("clean", "bfvr", "bfvr_bug")
+    precision: ClassVar[int] = 4
+    description: ClassVar[str] = (
+        "ArcFace IR-SE50 cosine similarity of MTCNN-aligned faces, restored vs GT, per frame → clip → "
+        "set (BFVR-STC eval_ids.py; compat modes bfvr, bfvr_bug)"
+    )
+
+    def __init__(self, mode: str = "clean", **options: Any) -> None:
+        super().__init__(mode, **options)
+        backend = self.options.get("backend", "ir_se50")
+        if backend not in BACKEND_ASSETS:
+            raise InputError(f"ids: unknown backend {backend!r}; choose one of {', '.join(BACKEND_ASSETS)}")
+        self.backend = backend
+
+    def weights_asset_name(self) -> str:
+        return BACKEND_ASSETS[self.backend]
+
+    def score_clip(self, pred: Clip, gt: Clip | None, ctx: ScoreContext) -> ClipResult:
+        self._check(pred, gt)
+        self._ensure(ctx)
+        w = self.resolve_weights()
+        ep = self.analysis.arcface(pred, ctx.features, w, self.backend)
+        eg = self.analysis.arcface(gt, ctx.features, w, self.backend)
+        per = cosine_rows(ep["emb"], eg["emb"])
+        both = ep["found"] & eg["found"]
+        per[~both] = np.nan
+        extras: dict[str, Any] = {"backend": self.backend}
+        if self.mode == "clean":
+            n = ctx.max_frames or pred.num_frames
+            per, both = per[:n], both[:n]
+        elif self.mode == "bfvr":
+            per, both = per[:BFVR_FRAMES], both[:BFVR_FRAMES]
+            extras["frames"] = f"first {BFVR_FRAMES}"
+        else:  # bfvr_bug: only frame 23 counts
+            extras["frames"] = f"frame {BFVR_FRAMES - 1} only (BFVR-STC eval_ids.py loop bug)"
+            if pred.num_frames < BFVR_FRAMES:
+                return ClipResult(
+                    pred.id,
+                    float("nan"),
+                    0,
+                    0,
+                    f"bfvr_bug scores frame {BFVR_FRAMES - 1}; the clip has {pred.num_frames} frames",
+                    None,
+                    extras,
+                )
+            per, both = per[BFVR_FRAMES - 1 : BFVR_FRAMES], both[BFVR_FRAMES - 1 : BFVR_FRAMES]
+        return self._result(pred.id, per, int((~both).sum()), "frame", extras)
