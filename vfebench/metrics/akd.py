@@ -13,12 +13,22 @@ AKD* ≈ k/512·1000 (≈ 1.95 per pixel).
 Differences from the reference, all documented: frames where either face is missing are skipped
 and counted (the reference script crashes); ``ctx.max_frames`` caps the frames (the reference
 uses all). Landmarks come from the shared face analysis (:mod:`vfebench.metrics.features.faces`).
+
+Option ``backend``: ``mediapipe`` (default, the protocol) or ``fan68`` — face-alignment's FAN 68
+landmarks on the shared MTCNN boxes (:mod:`vfebench.metrics.features.fan`, weights asset
+``fan_2dfan4``), the convention of earlier talking-head papers. With ``fan68`` the stored value
+is still normalised (pixel distance / 512, so ``AKD*`` stays ×1000) and ``extras["akd_px"]``
+gives the clip's mean distance in pixels of the 512×512 frame. The backend is recorded in the
+options and in ``extras``; numbers of the two backends are not comparable.
 """
 
 from __future__ import annotations
 
-from typing import ClassVar
+from typing import Any, ClassVar
 
+import numpy as np
+
+from vfebench.errors import InputError
 from vfebench.metrics.base import ClipResult, ScoreContext
 from vfebench.metrics.features.face_metric import FaceMetric
 from vfebench.metrics.functional.face import keypoint_distance
@@ -40,9 +50,39 @@ class AKD(FaceMetric):
         "per frame → clip → set (BFVR-STC eval_akd.py); shown ×1000 as AKD*"
     )
 
+    def __init__(self, mode: str = "clean", **options: Any) -> None:
+        super().__init__(mode, **options)
+        self.backend = self.options.get("backend", "mediapipe")
+        if self.backend not in ("mediapipe", "fan68"):
+            raise InputError(f"akd: unknown backend {self.backend!r}; choose mediapipe or fan68")
+
+    def weights_asset_name(self) -> str:
+        return "fan_2dfan4" if self.backend == "fan68" else ""
+
+    def _fan(self, clip: Clip, ctx: ScoreContext) -> dict[str, np.ndarray]:
+        from vfebench.metrics.features.faces import MTCNN_VERSION, _weights_tag, frames_512
+        from vfebench.metrics.features.fan import FAN_VERSION, fan_landmarks, load_fan
+
+        w = self.resolve_weights()
+        det = self.analysis.mtcnn(clip, ctx.features)
+
+        def compute(c: Clip) -> dict[str, np.ndarray]:
+            if getattr(self, "_fan_net", None) is None:
+                self._fan_net = load_fan(w, self.device)
+            frames = frames_512(c)
+            lm = np.full((len(frames), 68, 2), np.nan, np.float32)
+            for i in np.flatnonzero(det["found"]):
+                lm[i] = fan_landmarks(self._fan_net, frames[i], det["box"][i], self.device)
+            return {"found": det["found"].copy(), "lm": lm}
+
+        version = f"{FAN_VERSION}-{MTCNN_VERSION}-{_weights_tag(w)}"
+        return ctx.features.get("face_fan68", version, clip, compute)
+
     def score_clip(self, pred: Clip, gt: Clip | None, ctx: ScoreContext) -> ClipResult:
         self._check(pred, gt)
         self._ensure(ctx)
+        if self.backend == "fan68":
+            return self._score_fan(pred, gt, ctx)
         mp = self.analysis.mesh(pred, ctx.features)
         mg = self.analysis.mesh(gt, ctx.features)
         n = ctx.max_frames or pred.num_frames
@@ -55,3 +95,19 @@ class AKD(FaceMetric):
             "frames_no_face_gt": int((~mg["found"][:n]).sum()),
         }
         return self._result(pred.id, per, int((~both).sum()), "frame", extras)
+
+    def _score_fan(self, pred: Clip, gt: Clip, ctx: ScoreContext) -> ClipResult:
+        from vfebench.metrics.features.faces import ANALYSIS_SIZE
+
+        fp, fg = self._fan(pred, ctx), self._fan(gt, ctx)
+        n = ctx.max_frames or pred.num_frames
+        both = (fp["found"] & fg["found"])[:n]
+        px = np.linalg.norm(fp["lm"][:n].astype(np.float64) - fg["lm"][:n], axis=-1).mean(-1)
+        px[~both] = np.nan
+        extras = {
+            "backend": "fan68 (face-alignment 1.5.0 2DFAN-4 on MTCNN boxes)",
+            "akd_px": float(np.nanmean(px)) if both.any() else None,
+            "frames_no_face_pred": int((~fp["found"][:n]).sum()),
+            "frames_no_face_gt": int((~fg["found"][:n]).sum()),
+        }
+        return self._result(pred.id, px / ANALYSIS_SIZE, int((~both).sum()), "frame", extras)

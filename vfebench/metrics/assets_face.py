@@ -56,4 +56,18 @@ ASSETS: list[Asset] = [
             "run `vfebench assets import DIR`. sha256 NOT confirmed (no published checksum found)."
         ),
     ),
+    Asset(
+        name="fan_2dfan4",
+        filename="2DFAN4-11f355bf06.pth.tar",
+        urls=("https://www.adrianbulat.com/downloads/python-fan/2DFAN4-11f355bf06.pth.tar",),
+        sha256="",
+        size=0,
+        licence="BSD-3-Clause (1adrianb/face-alignment)",
+        users=("akd:backend=fan68",),
+        notes=(
+            "face-alignment 1.5.0's 2D FAN-4 weights (plain state dict, loaded with weights_only=True). "
+            "Full sha256 NOT confirmed here; the file name carries the first 10 hex digits of its sha256 "
+            "(11f355bf06, torch.hub's naming convention), so check that prefix after fetching."
+        ),
+    ),
 ]

