@@ -57,7 +57,7 @@ from typing import Any
 
 import numpy as np
 
-from vfebench.errors import InputError, MissingDependencyError, UnknownNameError
+from vfebench.errors import InputError, MissingAssetError, MissingDependencyError, UnknownNameError
 from vfebench.utils import atomic_write_json, cache_root, config_hash, sha256_text
 from vfebench.video import Clip
 
@@ -201,8 +201,17 @@ def build_method(spec: MethodSpec):
     if not getattr(cls, "name", ""):
         raise InputError(f"--method {spec.target!r}: class {cls.__name__} has no `name` attribute")
     method = cls(**spec.config)
-    for a in method.required_assets():
-        assets.asset_path(a)  # MissingAssetError / AssetHashError naming `vfebench assets`
+    missing = [a for a in method.required_assets() if not assets.is_present(a)]
+    if len(missing) == 1:
+        assets.asset_path(missing[0])  # MissingAssetError / AssetHashError naming `vfebench assets`
+    elif missing:
+        where = assets.asset_dir()
+        files = ", ".join(f"{assets.get_asset(a).filename} ({a})" for a in missing)
+        raise MissingAssetError(
+            f"method {method.name!r} is missing {len(missing)} weights files: {files}, expected in {where}. "
+            f"Get them with `vfebench assets fetch {' '.join(missing)}` on a connected machine, or copy "
+            f"them into a folder and run `vfebench assets import DIR`."
+        )
     return method
 
 
