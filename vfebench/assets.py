@@ -111,7 +111,9 @@ def catalog() -> dict[str, Asset]:
 def get_asset(name: str) -> Asset:
     cat = catalog()
     if name not in cat:
-        raise UnknownNameError(f"unknown asset {name!r}.{did_you_mean(name, list(cat))} (vfebench assets list)")
+        raise UnknownNameError(
+            f"unknown asset {name!r}.{did_you_mean(name, list(cat))} (vfebench assets list)"
+        )
     return cat[name]
 
 
@@ -257,8 +259,27 @@ def verify_all() -> dict[str, str]:
     return out
 
 
+def is_torchscript_archive(path: str | os.PathLike) -> bool:
+    """True for a TorchScript zip archive (has ``constants.pkl`` and ``code/``), e.g. OpenAI's CLIP ``.pt``."""
+    import zipfile
+
+    try:
+        with zipfile.ZipFile(path) as z:
+            names = z.namelist()
+    except (zipfile.BadZipFile, OSError):
+        return False
+    return any(n.endswith("/constants.pkl") for n in names) and any("/code/" in n for n in names)
+
+
 def load_torch_state_dict(path: str | os.PathLike, map_location: str = "cpu") -> dict[str, Any]:
-    """Load a state dict without unpickling arbitrary objects (safetensors or weights_only)."""
+    """Load a state dict without unpickling arbitrary objects.
+
+    ``.safetensors`` files go through safetensors; other files through
+    ``torch.load(weights_only=True)`` (tensors and plain containers only). A TorchScript
+    archive (OpenAI's CLIP checkpoints) is read with ``torch.jit.load``, whose restricted
+    unpickler only builds TorchScript types and never runs Python code, and its
+    ``state_dict()`` is returned (non-tensor attributes dropped).
+    """
     path = Path(path)
     if path.suffix == ".safetensors":
         from safetensors.torch import load_file
@@ -266,6 +287,12 @@ def load_torch_state_dict(path: str | os.PathLike, map_location: str = "cpu") ->
         return load_file(str(path), device=map_location)
     import torch
 
+    if is_torchscript_archive(path):
+        try:
+            module = torch.jit.load(str(path), map_location=map_location)
+        except Exception as exc:
+            raise AssetHashError(f"{path}: not a readable TorchScript archive ({exc})") from exc
+        return {k: v for k, v in module.state_dict().items() if isinstance(v, torch.Tensor)}
     try:
         return torch.load(str(path), map_location=map_location, weights_only=True)
     except Exception as exc:

@@ -233,9 +233,25 @@ def read_image(path: str | os.PathLike) -> np.ndarray:
     return to_uint8(img, source=str(path))
 
 
+def quiet_av_logging() -> None:
+    """Keep PyAV's Python-level FFmpeg log callback off.
+
+    Importing torchvision calls ``av.logging.set_level(ERROR)``, which routes FFmpeg's log lines
+    through a Python callback. FFmpeg's frame-threaded decoders log from worker threads, and
+    freeing such a decoder while a worker waits for the GIL deadlocks (seen here in
+    ``avcodec_free_context`` when a clip was closed early). With the level back at ``None``
+    (PyAV's default) FFmpeg's logs are dropped in C and no worker ever needs the GIL.
+    """
+    import av.logging
+
+    if av.logging.get_level() is not None:
+        av.logging.set_level(None)
+
+
 def _open_video(path: Path):
     import av
 
+    quiet_av_logging()
     try:
         container = av.open(str(path))
     except Exception as exc:  # av raises many error types
@@ -489,6 +505,7 @@ def write_video(
 
     rate = Fraction(fps).limit_denominator(1001)
     with atomic_path(path, suffix=path.suffix) as tmp:
+        quiet_av_logging()
         with av.open(str(tmp), "w") as out:
             st = out.add_stream(codec, rate=rate)
             st.width, st.height = arr.shape[2], arr.shape[1]

@@ -85,6 +85,9 @@ def h264_roundtrip(frames: np.ndarray, crf: int, fps: float = 25.0, preset: str 
     """
     import av
 
+    from vfebench.video import quiet_av_logging
+
+    quiet_av_logging()
     t, h, w, _ = frames.shape
     ph, pw = h + (h % 2), w + (w % 2)
     if (ph, pw) != (h, w):

@@ -169,6 +169,29 @@ def check_float01(x: np.ndarray, what: str) -> None:
         raise InputError(f"{what}: values must be in [0, 1], got [{lo:.4g}, {hi:.4g}]")
 
 
+def as_clip(x: Any, clip_id: str = "clip", role: str = "prediction") -> Clip:
+    """Coerce frames into a :class:`Clip`, validating them (errors name the clip and the fix).
+
+    Accepts a Clip (returned as is) or an array: ``T×H×W×3`` / ``H×W×3`` uint8 RGB 0..255, or
+    float RGB in [0, 1] (rounded to uint8, as the protocol scores 8-bit frames). NaN/inf, values
+    outside [0, 1], other dtypes and other shapes raise :class:`InputError`.
+    """
+    if isinstance(x, Clip):
+        return x
+    a = np.asarray(x)
+    what = f"{role} clip {clip_id!r}"
+    if a.ndim == 3:
+        a = a[None]
+    if a.ndim != 4 or a.shape[-1] != 3:
+        raise InputError(f"{what}: frames must be T×H×W×3 (or H×W×3) RGB, got shape {a.shape}")
+    if np.issubdtype(a.dtype, np.floating):
+        check_float01(a, what)
+        a = np.round(a.astype(np.float64) * 255.0).astype(np.uint8)
+    elif a.dtype != np.uint8:
+        raise InputError(f"{what}: frames must be uint8 0..255 or float in [0, 1], got dtype {a.dtype}")
+    return Clip(clip_id, np.ascontiguousarray(a))
+
+
 def nanmean(values: Sequence[float]) -> float:
     arr = np.asarray([v for v in values if v is not None], dtype=np.float64)
     arr = arr[np.isfinite(arr)]
@@ -272,7 +295,10 @@ class Metric:
         self.ensure_setup(ctx.device)
         out = []
         for p, g in zip(preds, gts):
-            out.append(self.score_clip(p, g, ctx))
+            try:
+                out.append(self.score_clip(p, g, ctx))
+            except InputError as exc:
+                out.append(ClipResult(p.id, float("nan"), 0, p.num_frames, reason=str(exc)))
         return SetResult(self.aggregate(out), out)
 
     def _prepare(self, pred: Clip, gt: Clip | None, ctx: ScoreContext) -> tuple[Clip, Clip | None]:
@@ -288,6 +314,14 @@ class Metric:
 
     def display_value(self, raw: float) -> float:
         return raw * self.scale
+
+    def __call__(
+        self, pred: Any, gt: Any = None, ctx: ScoreContext | None = None, clip_id: str = "clip"
+    ) -> ClipResult:
+        """Score one clip given as a Clip or an array (see :func:`as_clip`), pyiqa-style."""
+        p = as_clip(pred, clip_id, "prediction")
+        g = as_clip(gt, p.id, "reference") if gt is not None else None
+        return self.score_clip(p, g, ctx or ScoreContext())
 
     def __repr__(self) -> str:
         opts = ", ".join(f"{k}={v!r}" for k, v in self.options.items())
@@ -314,7 +348,12 @@ class FrameMetric(Metric):
         for s in range(0, pred.num_frames, bs):
             p = pred.frames[s : s + bs]
             g = gt.frames[s : s + bs] if gt is not None else None
-            vals.append(np.asarray(self.score_frames(p, g), dtype=np.float64).reshape(-1))
+            try:
+                vals.append(np.asarray(self.score_frames(p, g), dtype=np.float64).reshape(-1))
+            except InputError as exc:
+                raise InputError(
+                    f"{self.name}: clip {pred.id!r}, frames {s}..{s + len(p) - 1}: {exc}"
+                ) from exc
         per_frame = np.concatenate(vals)
         ok = np.isfinite(per_frame)
         value = float(per_frame[ok].mean()) if ok.any() else float("nan")

@@ -1,0 +1,102 @@
+"""CLIP-IQA metric (no reference): per frame → mean per clip → mean over clips.
+
+What is computed (pyiqa 0.1.16 ``clipiqa``, ``pyiqa/archs/clipiqa_arch.py``): OpenAI CLIP RN50
+image features of the whole frame at its native resolution (no resize, **no** positional
+embedding interpolation), CLIP mean/std normalisation, cosine logits against five antonym
+prompt pairs (Good/bad image, Sharp/blurry image, sharp/blurry edges, High/low resolution
+image, Noise-free/noisy image); score = mean over pairs of softmax P(positive) ∈ [0, 1].
+
+Backend: pyiqa's ``CLIPIQA`` forward and CLIP definition, fed by vfebench's loading path: the
+pinned asset ``clip_rn50`` (sha256-verified) is read by
+:func:`vfebench.assets.load_torch_state_dict` (OpenAI's TorchScript archive via
+``torch.jit.load``, or a plain state dict with ``weights_only=True``) and given to pyiqa's
+``build_model``, which rounds the weights to fp16 and back to fp32 exactly as pyiqa's own
+loader does. pyiqa's constructor (which would download ``RN50``) is never called. Not a port:
+needs ``pip install 'vfebench[pyiqa]'``.
+"""
+
+from __future__ import annotations
+
+from typing import Any, ClassVar
+
+import numpy as np
+
+from vfebench.metrics.base import FrameMetric
+from vfebench.utils import require
+
+PROMPTS = (
+    ("Good image", "bad image"),
+    ("Sharp image", "blurry image"),
+    ("sharp edges", "blurry edges"),
+    ("High resolution image", "low resolution image"),
+    ("Noise-free image", "noisy image"),
+)
+
+
+class CLIPIQA(FrameMetric):
+    """CLIP-IQA (``clipiqa``; higher is better, in [0, 1]).
+
+    Input: ``B×H×W×3`` uint8 RGB frames, at least 32×32.
+    """
+
+    name: ClassVar[str] = "clipiqa"
+    display: ClassVar[str] = "CLIP-IQA"
+    higher_is_better: ClassVar[bool] = True
+    needs_reference: ClassVar[bool] = False
+    version: ClassVar[str] = "1"
+    extra: ClassVar[str] = "pyiqa"
+    assets: ClassVar[tuple[str, ...]] = ("clip_rn50",)
+    precision: ClassVar[int] = 4
+    batch_size: ClassVar[int] = 4
+    description: ClassVar[str] = "CLIP-IQA (clipiqa: RN50, 5 antonym prompts; pyiqa arch, verified weights)"
+
+    def __init__(self, mode: str = "clean", **options: Any) -> None:
+        super().__init__(mode, **options)
+        self._net = None
+
+    @staticmethod
+    def build(state_dict: dict[str, Any]):
+        """pyiqa's CLIPIQA (``model_type='clipiqa'``) around a CLIP built from ``state_dict``.
+
+        The CLIP is made by pyiqa's ``build_model`` (fp16 rounding, then fp32 as pyiqa does
+        on CPU); the module attributes are those pyiqa's ``CLIPIQA.__init__`` sets, so its own
+        ``forward`` runs unchanged.
+        """
+        require("pyiqa", extra="pyiqa", purpose="CLIP-IQA")
+        import torch
+        from pyiqa.archs.clip_imports import clip
+        from pyiqa.archs.clip_model import build_model
+        from pyiqa.archs.clipiqa_arch import CLIPIQA as _Arch
+        from pyiqa.archs.constants import OPENAI_CLIP_MEAN, OPENAI_CLIP_STD
+
+        model = build_model(dict(state_dict)).float().eval()
+        for p in model.parameters():
+            p.requires_grad_(False)
+        net = _Arch.__new__(_Arch)
+        torch.nn.Module.__init__(net)
+        net.clip_model = [model]
+        net.prompt_pairs = clip.tokenize([t for pair in PROMPTS for t in pair])
+        net.model_type = "clipiqa"
+        net.pos_embedding = False
+        net.default_mean = torch.Tensor(OPENAI_CLIP_MEAN).view(1, 3, 1, 1)
+        net.default_std = torch.Tensor(OPENAI_CLIP_STD).view(1, 3, 1, 1)
+        return net.eval()
+
+    def setup(self, device: str = "cpu") -> None:
+        from vfebench import assets
+
+        path = assets.asset_path("clip_rn50")  # fail fast, before importing torch
+        require("torch", purpose="CLIP-IQA")
+        sd = assets.load_torch_state_dict(path)
+        self._net = self.build(sd)
+        self._net.clip_model[0].to(device)
+        super().setup(device)
+
+    def score_frames(self, pred: np.ndarray, gt: np.ndarray | None) -> np.ndarray:
+        import torch
+
+        from vfebench.metrics.musiq import frames_to_tensor
+
+        with torch.inference_mode():
+            s = self._net(frames_to_tensor(pred, self.device))
+        return s.double().reshape(-1).cpu().numpy()

@@ -1,0 +1,1 @@
+"""Network definitions used by metrics (torch modules; import only inside ``setup()``)."""

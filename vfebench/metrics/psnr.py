@@ -1,0 +1,40 @@
+"""PSNR metric (full reference): per frame → mean per clip → mean over clips."""
+
+from __future__ import annotations
+
+from typing import ClassVar
+
+import numpy as np
+
+from vfebench.errors import InputError
+from vfebench.metrics.base import FrameMetric
+
+
+class PSNR(FrameMetric):
+    """Peak signal-to-noise ratio in dB (higher is better).
+
+    Input: ``B×H×W×3`` uint8 RGB frames, prediction and GT of the same size. Computed on the
+    0..255 scale in float64 over all pixels and the three RGB channels (protocol: crop 0).
+    Options: ``crop_border`` (pixels removed on each side), ``test_y_channel`` (BT.601 Y, as
+    BasicSR). Identical frames give ``inf`` per frame; a clip mean is ``inf`` only if every frame
+    is identical. Formula: :func:`vfebench.metrics.functional.psnr` (BasicSR).
+    """
+
+    name: ClassVar[str] = "psnr"
+    display: ClassVar[str] = "PSNR"
+    higher_is_better: ClassVar[bool] = True
+    needs_reference: ClassVar[bool] = True
+    version: ClassVar[str] = "1"
+    precision: ClassVar[int] = 2
+    batch_size: ClassVar[int] = 16
+    description: ClassVar[str] = "PSNR (dB), RGB, 0..255, BasicSR formula"
+
+    def __init__(self, mode: str = "clean", crop_border: int = 0, test_y_channel: bool = False, **kw) -> None:
+        if int(crop_border) < 0:
+            raise InputError(f"psnr: crop_border must be >= 0, got {crop_border}")
+        super().__init__(mode, crop_border=int(crop_border), test_y_channel=bool(test_y_channel), **kw)
+
+    def score_frames(self, pred: np.ndarray, gt: np.ndarray | None) -> np.ndarray:
+        from vfebench.metrics.functional.psnr_ssim import psnr
+
+        return psnr(pred, gt, self.options["crop_border"], self.options["test_y_channel"])
