@@ -35,28 +35,12 @@ def configure(p: argparse.ArgumentParser) -> None:
 def resolve_clips(path: str | Path, role: str) -> dict[str, Path]:
     """``{clip id: path}``: one clip, or every clip directly inside a folder."""
     from vfebench.errors import InputError
-    from vfebench.video import clip_id_of, is_clip_path
+    from vfebench.video import find_clip_paths
 
-    p = Path(path)
-    if not p.exists():
-        raise InputError(f"{role} {p}: no such file or directory")
-    if is_clip_path(p):
-        return {clip_id_of(p): p}
-    if p.is_file():
-        raise InputError(f"{role} {p}: not a video file (or a folder of frames / of clips)")
-    out: dict[str, Path] = {}
-    for c in sorted(p.iterdir()):
-        if c.name.startswith(".") or not is_clip_path(c):
-            continue
-        cid = clip_id_of(c)
-        if cid in out:
-            raise InputError(
-                f"{role} {p}: two clips share the id {cid!r} ({out[cid].name}, {c.name}); rename one"
-            )
-        out[cid] = c
-    if not out:
-        raise InputError(f"{role} {p}: no clips found (expected video files or folders of frames)")
-    return out
+    try:
+        return dict(find_clip_paths(path))
+    except InputError as exc:
+        raise InputError(f"{role} {exc}") from exc
 
 
 def pair_clips(pred: dict[str, Path], gt: dict[str, Path] | None) -> list[tuple[str, Path, Path | None]]:

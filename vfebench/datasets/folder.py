@@ -16,7 +16,7 @@ from pathlib import Path
 
 from vfebench.datasets.base import PathSource
 from vfebench.errors import InputError
-from vfebench.video import Clip, clip_id_of, is_clip_path, read_clip
+from vfebench.video import Clip, find_clip_paths, read_clip
 
 
 def scan_clips(root: str | Path) -> dict[str, Path]:
@@ -26,21 +26,7 @@ def scan_clips(root: str | Path) -> dict[str, Path]:
         raise InputError(
             f"{root}: dataset folder does not exist (expected a folder of videos or frame folders)"
         )
-    out: dict[str, Path] = {}
-    for p in sorted(root.iterdir()):
-        if p.name.startswith(".") or not is_clip_path(p):
-            continue
-        cid = clip_id_of(p)
-        if cid in out:
-            raise InputError(
-                f"{root}: two clips share the id {cid!r}: {out[cid].name} and {p.name}; rename one"
-            )
-        out[cid] = p
-    if not out:
-        raise InputError(
-            f"{root}: no clips found (expected video files or folders of png/jpg/webp frames directly inside it)"
-        )
-    return out
+    return dict(find_clip_paths(root))
 
 
 class FolderSource(PathSource):

@@ -15,10 +15,9 @@ from __future__ import annotations
 import re
 from pathlib import Path
 
-from vfebench.datasets.base import PathSource
-from vfebench.datasets.folder import scan_clips
+from vfebench.datasets.folder import FolderSource
 from vfebench.errors import InputError
-from vfebench.video import Clip, read_clip
+from vfebench.video import Clip
 
 _FRAMES = re.compile(r"^F(\d+)-(\d+)$")
 
@@ -57,7 +56,7 @@ def _find_clip_dir(root: Path) -> Path:
     return base
 
 
-class VFHQSource(PathSource):
+class VFHQSource(FolderSource):
     """VFHQ-test: 512×512 GT clips (``Clip+<ytid>+P+C+F`` folders), optional LQ subset."""
 
     name = "vfhq"
@@ -65,44 +64,22 @@ class VFHQSource(PathSource):
     has_gt = True
 
     def __init__(self, root: str, lq: str | None = None) -> None:
-        self.root = Path(root)
-        if not self.root.is_dir():
+        base = Path(root)
+        if not base.is_dir():
             raise InputError(
                 f"{root}: VFHQ-test root not found (expected GT/Interval1_512x512_LANCZOS4/<clip>/)"
             )
-        self.clip_dir = _find_clip_dir(self.root)
-        self._clips = scan_clips(self.clip_dir)
-        self._lq = None
+        self.clip_dir = _find_clip_dir(base)
+        lq_path = None
         if lq:
-            lq_path = Path(lq) if Path(lq).is_absolute() else self.root / lq
-            self._lq = scan_clips(lq_path)
-            missing = sorted(set(self._clips) - set(self._lq))
-            if missing:
-                raise InputError(f"{lq_path}: no LQ clip for {missing[:5]}{' …' if len(missing) > 5 else ''}")
+            lq_path = str(Path(lq) if Path(lq).is_absolute() else base / lq)
+        super().__init__(str(self.clip_dir), lq_path)
+        self.root = base
 
     def describe(self) -> dict:
-        return {
-            **super().describe(),
-            "root": str(self.root),
-            "clip_dir": str(self.clip_dir),
-            "lq": bool(self._lq),
-        }
-
-    def clip_ids(self) -> list[str]:
-        return list(self._clips)
-
-    def clip_path(self, clip_id: str) -> Path:
-        try:
-            return self._clips[clip_id]
-        except KeyError:
-            raise InputError(f"{self.clip_dir}: no clip {clip_id!r}") from None
+        return {**super().describe(), "clip_dir": str(self.clip_dir)}
 
     def load(self, clip_id: str, max_frames: int | None = None) -> Clip:
-        clip = read_clip(self.clip_path(clip_id), clip_id, max_frames=max_frames)
+        clip = super().load(clip_id, max_frames)
         clip.meta.update(parse_clip_name(clip_id))
         return clip
-
-    def load_lq(self, clip_id: str, max_frames: int | None = None) -> Clip | None:
-        if self._lq is None:
-            return None
-        return read_clip(self._lq[clip_id], clip_id, max_frames=max_frames)
