@@ -10,5 +10,5 @@ PY=${PYTHON:-python3}
 python -m pip install -q --disable-pip-version-check --upgrade pip setuptools wheel
 python -m pip install -q --disable-pip-version-check -c constraints.txt -e ".[report]"
 OUT=${OUT:-runs/demo}
+# prints Table 1 (Markdown) and Table 3 at the end; `vfebench report "$OUT" --format html` for plots
 vfebench run --method identity --method bicubic --method lanczos --dataset demo --preset vfhq-x4 --seed 0 --out "$OUT"
-vfebench report "$OUT" --format md

@@ -293,3 +293,17 @@ def test_killed_run_resumes_without_recomputing(tmp_path):
 
     assert key(rec) == key(rec2)
     assert rec["methods"]["bicubic"]["aggregates"] == rec2["methods"]["bicubic"]["aggregates"]
+
+
+def test_metrics_with_missing_optional_dependencies(monkeypatch):
+    """Default set: skipped with the pip command; asked for explicitly: a clear error."""
+    from vfebench import utils
+    from vfebench.errors import MissingDependencyError
+    from vfebench.runner import resolve_metrics
+
+    monkeypatch.setitem(utils.EXTRA_MODULES, "dlib", ("surely_not_installed_xyz",))
+    chosen, skipped = resolve_metrics(None, has_gt=True)
+    assert "ids_dlib" not in chosen and "vfebench[dlib]" in skipped["ids_dlib"]
+    assert "psnr" in chosen
+    with pytest.raises(MissingDependencyError, match=r"vfebench\[dlib\]"):
+        resolve_metrics(["psnr", "ids_dlib"], has_gt=True)

@@ -247,6 +247,7 @@ def resolve_metrics(specs: list[str] | None, has_gt: bool) -> tuple[dict[str, An
     """
     from vfebench import assets
     from vfebench.metrics import METRICS, build_metric
+    from vfebench.utils import missing_modules
 
     chosen: dict[str, Any] = {}
     skipped: dict[str, str] = {}
@@ -259,6 +260,10 @@ def resolve_metrics(specs: list[str] | None, has_gt: bool) -> tuple[dict[str, An
                 continue
             except Exception as exc:  # a broken metric module must not stop the others
                 skipped[name] = f"cannot be built ({type(exc).__name__}: {exc})"
+                continue
+            lacking = missing_modules(m.extra) if m.extra else []
+            if lacking:
+                skipped[name] = f"needs pip install 'vfebench[{m.extra}]' (missing: {', '.join(lacking)})"
                 continue
             try:
                 missing = _metric_missing_assets(m)
@@ -286,6 +291,12 @@ def resolve_metrics(specs: list[str] | None, has_gt: bool) -> tuple[dict[str, An
                     f"(pip install 'vfebench[all]')"
                 ) from exc
             raise
+        lacking = missing_modules(m.extra) if m.extra else []
+        if lacking:
+            raise MissingDependencyError(
+                f"metric {spec!r} needs the optional dependencies {', '.join(lacking)}: "
+                f"pip install 'vfebench[{m.extra}]'"
+            )
         for a in m.required_assets():
             assets.asset_path(a)
         if m.needs_reference and not has_gt:

@@ -32,6 +32,33 @@ EXTRA_OF = {
 }
 
 
+#: modules each pip extra provides (checked with find_spec, without importing them)
+EXTRA_MODULES: dict[str, tuple[str, ...]] = {
+    "torch": ("torch", "torchvision"),
+    "iqa": ("torch", "torchvision", "lpips"),
+    "pyiqa": ("torch", "pyiqa"),
+    "face": ("torch", "facenet_pytorch", "mediapipe"),
+    "dlib": ("dlib",),
+    "video": ("torch",),
+    "vividface": ("torch", "diffusers"),
+    "report": ("matplotlib",),
+}
+
+
+def missing_modules(extra: str) -> list[str]:
+    """Modules of the pip extra ``extra`` that are not installed (nothing is imported)."""
+    import importlib.util
+
+    out = []
+    for m in EXTRA_MODULES.get(extra, ()):
+        try:
+            if importlib.util.find_spec(m) is None:
+                out.append(m)
+        except (ImportError, ValueError):
+            out.append(m)
+    return out
+
+
 def require(module: str, extra: str | None = None, purpose: str = ""):
     """Import an optional dependency or raise :class:`MissingDependencyError` with the fix."""
     try:
