@@ -22,6 +22,7 @@ and traps.
 
 from __future__ import annotations
 
+import abc
 import os
 import shlex
 import subprocess
@@ -41,7 +42,7 @@ class ExternalMethodError(RuntimeError):
     """The external method failed or produced unusable output (the message has its log tail)."""
 
 
-class ExternalMethod(Method):
+class ExternalMethod(Method, abc.ABC):
     """Base class: subclasses set the class attributes and implement :meth:`command`."""
 
     repo_url: ClassVar[str] = ""  # GitHub owner/name
@@ -96,9 +97,9 @@ class ExternalMethod(Method):
         super().setup(device)
 
     # ---------------------------------------------------------------- hooks
+    @abc.abstractmethod
     def command(self, inp: Path, out: Path, lq: Clip) -> list[str]:
         """The argv to run inside the checkout (``inp``: the written input, ``out``: output dir)."""
-        raise NotImplementedError(f"{type(self).__name__} must implement command()")
 
     def prepare_input(self, lq: Clip, target_size: tuple[int, int] | None) -> Clip:
         if self.regime != "A":

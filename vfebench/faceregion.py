@@ -50,6 +50,7 @@ Detectors (weights ship inside the pip packages; nothing is downloaded):
 
 from __future__ import annotations
 
+import abc
 import math
 import os
 from collections.abc import Callable, Iterable, Iterator, Sequence
@@ -80,7 +81,7 @@ class Detection(NamedTuple):
     score: float
 
 
-class FaceDetector:
+class FaceDetector(abc.ABC):
     """Callable ``detector(frame) -> list[Detection]`` on one H×W×3 uint8 RGB frame.
 
     ``name`` and :meth:`describe` identify it in records. Subclasses load their model lazily on
@@ -89,14 +90,15 @@ class FaceDetector:
 
     name = ""
 
+    @abc.abstractmethod
     def __call__(self, frame: np.ndarray) -> list[Detection]:
-        raise NotImplementedError
+        """Faces found in one frame, best first."""
 
     def describe(self) -> dict[str, Any]:
         return {"name": self.name}
 
-    def close(self) -> None:
-        pass
+    def close(self) -> None:  # noqa: B027 - optional hook: detectors without resources keep it
+        """Free the model (no-op unless the detector holds resources)."""
 
     def __enter__(self) -> FaceDetector:
         return self

@@ -9,6 +9,7 @@ sha256 over ``id:content_hash`` lines, cached per file path/size/mtime.
 
 from __future__ import annotations
 
+import abc
 import hashlib
 import json
 import os
@@ -18,17 +19,18 @@ from typing import ClassVar
 from vfebench.video import Clip
 
 
-class Source:
+class Source(abc.ABC):
     name: ClassVar[str] = ""
     version: ClassVar[str] = "1"
     has_gt: ClassVar[bool] = True
 
+    @abc.abstractmethod
     def clip_ids(self) -> list[str]:
-        raise NotImplementedError
+        """Clip ids in a stable order."""
 
+    @abc.abstractmethod
     def load(self, clip_id: str, max_frames: int | None = None) -> Clip:
         """Ground-truth clip (or the LQ clip when ``has_gt`` is False)."""
-        raise NotImplementedError
 
     def load_lq(self, clip_id: str, max_frames: int | None = None) -> Clip | None:
         """A shipped LQ clip for ``clip_id`` (None when the dataset ships no LQ)."""
@@ -66,8 +68,9 @@ def _stat_key(path: Path) -> str:
 class PathSource(Source):
     """A source whose clips are files or frame folders on disk; clip hashes are cached."""
 
+    @abc.abstractmethod
     def clip_path(self, clip_id: str) -> Path:
-        raise NotImplementedError
+        """The file or frame folder of ``clip_id``."""
 
     def clip_hash(self, clip_id: str) -> str:
         from vfebench.utils import atomic_write_text, cache_root
