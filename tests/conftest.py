@@ -29,6 +29,29 @@ def _isolated_cache(tmp_path_factory, monkeypatch):
 
 
 @pytest.fixture
+def pin_local_asset(monkeypatch):
+    """``pin(name, path)``: declare a locally generated file as asset ``name`` (its own sha256
+    pinned, the rest of the real catalogue entry kept) and place it in the isolated asset dir,
+    so the real ``asset_path`` route — hash check included — is what loads it."""
+    import shutil
+
+    import vfebench.assets as assets
+    from vfebench.utils import sha256_file
+
+    def pin(name: str, path: Path) -> Path:
+        a = assets.get_asset(name)
+        monkeypatch.setitem(assets._EXTRA, name, assets.Asset(**{**a.__dict__, "sha256": sha256_file(path)}))
+        monkeypatch.setattr(assets, "_CATALOG", None)
+        dest = assets.asset_dir() / a.filename
+        if Path(path).resolve() != dest.resolve():
+            dest.parent.mkdir(parents=True, exist_ok=True)
+            shutil.copyfile(path, dest)
+        return dest
+
+    return pin
+
+
+@pytest.fixture
 def shared_faces() -> Path:
     if not SHARED_FACES.is_dir():
         pytest.skip("../shared/data/faces is absent")

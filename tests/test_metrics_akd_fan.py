@@ -61,7 +61,7 @@ def test_akd_fan68_through_the_loading_path(fan_file, face_clip):
         build_metric("akd", backend="dlib")
 
 
-def test_akd_fan68_from_the_asset_cache(fan_file, face_clip, tmp_path):
+def test_akd_fan68_from_the_asset_cache(fan_file, face_clip, tmp_path, monkeypatch):
     """The asset route: a file imported into the cache under the pinned name is what loads."""
     import shutil
 
@@ -70,6 +70,16 @@ def test_akd_fan68_from_the_asset_cache(fan_file, face_clip, tmp_path):
     src = tmp_path / "bring"
     src.mkdir()
     shutil.copy(fan_file, src / "2DFAN4-11f355bf06.pth.tar")
+    # the random file is not the real one: the pinned hash refuses it ...
+    assert assets.import_dir(src, ["fan_2dfan4"])["fan_2dfan4"].startswith("hash mismatch")
+    # ... and with its own hash pinned (a test stand-in for the real file) it is imported
+    from vfebench.utils import sha256_file
+
+    real = assets.get_asset("fan_2dfan4")
+    monkeypatch.setitem(
+        assets._EXTRA, "fan_2dfan4", assets.Asset(**{**real.__dict__, "sha256": sha256_file(fan_file)})
+    )
+    monkeypatch.setattr(assets, "_CATALOG", None)
     assert assets.import_dir(src, ["fan_2dfan4"])["fan_2dfan4"] == "imported"
     m = build_metric("akd", backend="fan68")
     moved = face_clip.with_frames(np.roll(face_clip.frames, 4, axis=2))

@@ -54,11 +54,12 @@ def _randomise(net) -> None:
                 t.copy_(torch.randn(t.shape, generator=g) * (2.0 / fan_in) ** 0.5)
 
 
-def tiny_ir_se_file(path) -> None:
+def tiny_ir_se_file(path):
     net = arcface.build_ir_se(widths=(8, 16, 24, 32), units=(1, 2, 1, 1))
     _randomise(net)
     path.parent.mkdir(parents=True, exist_ok=True)
     torch.save(net.state_dict(), path)
+    return path
 
 
 # ----------------------------------------------------------------------------- IR-SE50
@@ -109,8 +110,8 @@ def test_alignment_of_real_face_lands_near_template(face512):
     assert np.abs(mapped - arcface.ARCFACE_TEMPLATE_112).max() < 6.0  # a real face vs the mean template
 
 
-def test_ids_through_asset_loading_path(face512):
-    tiny_ir_se_file(asset_dir() / "model_ir_se50.pth")  # unpinned asset: found by file name
+def test_ids_through_asset_loading_path(face512, pin_local_asset):
+    pin_local_asset("arcface_ir_se50", tiny_ir_se_file(asset_dir() / "model_ir_se50.pth"))
     shifted = cv2.warpAffine(
         face512, np.float32([[1, 0, 6], [0, 1, 3]]), (512, 512), borderMode=cv2.BORDER_REFLECT
     )
@@ -140,8 +141,8 @@ def test_ids_through_asset_loading_path(face512):
     assert store.misses == misses  # second metric instance: everything from the store
 
 
-def test_ids_bfvr_modes_frame_23(face512):
-    tiny_ir_se_file(asset_dir() / "model_ir_se50.pth")
+def test_ids_bfvr_modes_frame_23(face512, pin_local_asset):
+    pin_local_asset("arcface_ir_se50", tiny_ir_se_file(asset_dir() / "model_ir_se50.pth"))
     small = cv2.resize(face512, (160, 160), interpolation=cv2.INTER_AREA)  # resized to 512 for analysis
     other = cv2.GaussianBlur(small, (7, 7), 2.0)  # same face position, different pixels
     gt = Clip("c", np.stack([small] * 25))

@@ -281,8 +281,12 @@ def test_git_blob_check_when_sha256_is_unknown(tmp_path, monkeypatch):
     f = tmp_path / "x.pt"
     f.write_bytes(b"hello\n")
     assert git_blob_sha1(f) == "ce013625030ba8dba906f756967f9e9ca394464a"  # `git hash-object`
-    a = assets.get_asset("i3d_torchscript")
-    assert a.sha256 == "" and a.extra["git_blob_sha1"]
+    pinned = assets.get_asset("i3d_torchscript")
+    assert pinned.sha256 and pinned.extra["git_blob_sha1"]
+    verify_git_blob("i3d_torchscript", f)  # a pinned sha256 wins: the blob id is not consulted
+    a = assets.Asset(**{**pinned.__dict__, "sha256": ""})  # the fallback, for an unpinned entry
+    monkeypatch.setitem(assets._EXTRA, "i3d_torchscript", a)
+    monkeypatch.setattr(assets, "_CATALOG", None)
     with pytest.raises(AssetHashError, match="git blob"):
         verify_git_blob("i3d_torchscript", f)
     ok = assets.Asset(**{**a.__dict__, "extra": {"git_blob_sha1": git_blob_sha1(f)}})

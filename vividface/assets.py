@@ -2,8 +2,10 @@
 
 Inference needs ``vividface_dit`` (the released fine-tuned DiT), ``wan21_vae`` and
 ``wan21_empty_prompt``; training starts from ``wan21_t2v_1_3b_dit`` and needs DISTS
-(``dists_alpha_beta`` + ``dists_vgg16``) for stage 2. Hashes marked "to be confirmed" could not be
-read from a model card or LFS pointer; ``vfebench assets verify`` reports them as ``unpinned``.
+(``dists_alpha_beta`` + ``dists_vgg16``) for stage 2; ``bisenet_face_parsing`` (the face parser
+of the training masks, ``mask_source`` ``parser``/``auto``) is optional. Hashes marked "to be
+confirmed" could not be read from a model card or LFS pointer; ``vfebench assets verify`` reports
+them as ``unpinned``.
 """
 
 from vfebench.assets import Asset
@@ -12,6 +14,8 @@ from vfebench.assets import Asset
 INFERENCE_ASSETS = ("vividface_dit", "wan21_vae", "wan21_empty_prompt")
 #: extra assets for training (base DiT for stage 1, DISTS for stage 2)
 TRAINING_ASSETS = ("wan21_t2v_1_3b_dit", "wan21_vae", "wan21_empty_prompt", "dists_alpha_beta", "dists_vgg16")
+#: optional training asset: the face parser used for the pixel face masks when present
+MASK_ASSETS = ("bisenet_face_parsing",)
 
 ASSETS: list[Asset] = [
     Asset(
@@ -59,15 +63,17 @@ ASSETS: list[Asset] = [
         name="wan21_t2v_1_3b_dit",
         filename="diffusion_pytorch_model.safetensors",
         urls=(
+            "https://huggingface.co/Wan-AI/Wan2.1-T2V-1.3B/resolve/37ec512624d61f7aa208f7ea8140a131f93afc9a/diffusion_pytorch_model.safetensors",
             "https://huggingface.co/Wan-AI/Wan2.1-T2V-1.3B/resolve/main/diffusion_pytorch_model.safetensors",
         ),
-        sha256="",
+        sha256="96b6b242ca1c2f24e9d02cd6596066fab6d310e2d7538f33ae267cb18d957e8f",
+        size=5_676_070_424,
         licence="Apache-2.0",
         users=("vividface-train",),
         notes=(
             "Base Wan2.1-T2V-1.3B DiT (original key format, fp32 single file, ~5.68 GB); training "
-            "initialisation only (inference uses vividface.ckpt). sha256 to be confirmed: no LFS pointer "
-            "of this exact file was found. A diffusers folder (Wan-AI/Wan2.1-T2V-1.3B-Diffusers/"
+            "initialisation only (inference uses vividface.ckpt). sha256 + size as pinned for revision "
+            "37ec512 by several public download manifests (HF LFS sha256); not hashed here. A diffusers folder (Wan-AI/Wan2.1-T2V-1.3B-Diffusers/"
             "transformer) works too through `--dit DIR`."
         ),
     ),
@@ -78,6 +84,7 @@ ASSETS: list[Asset] = [
             "https://huggingface.co/chaofengc/IQA-PyTorch-Weights/resolve/main/DISTS_weights-f5e65c96.pth",
         ),
         sha256="f5e65c96230b7f6ca995691647d482237e4cab8a50c5c4a5784f219ef0748218",
+        size=12_288,
         licence="MIT (DISTS, Ding et al. 2020)",
         users=("vividface-train",),
         notes="DISTS alpha/beta weights as packaged by pyiqa; sha256 from the Git LFS pointer.",
@@ -86,12 +93,41 @@ ASSETS: list[Asset] = [
         name="dists_vgg16",
         filename="vgg16-397923af.pth",
         urls=("https://download.pytorch.org/models/vgg16-397923af.pth",),
-        sha256="",
+        sha256="397923af8e79cdbb6a7127f12361acd7a2f83e06b05044ddf496e83de57a5bf0",
+        size=553_433_881,
         licence="BSD-3-Clause (torchvision)",
         users=("vividface-train",),
         notes=(
             "torchvision VGG16 IMAGENET1K_V1 weights (the DISTS backbone). torchvision publishes only the "
-            "sha256 prefix 397923af in the file name: full sha256 to be confirmed."
+            "sha256 prefix 397923af in the file name; the full sha256 + size are pinned by several "
+            "independent public projects (same file as vfebench's tv_vgg16 asset)."
+        ),
+    ),
+    Asset(
+        name="bisenet_face_parsing",
+        filename="79999_iter.pth",
+        urls=(
+            "https://huggingface.co/ManyOtherFunctions/face-parse-bisent/resolve/"
+            "0073b233a5a3c4b1377d4dbf49245017938a72b5/79999_iter.pth",
+            "https://github.com/xinntao/facexlib/releases/download/v0.2.0/parsing_bisenet.pth",
+            "https://github.com/clibdev/face-parsing.PyTorch/releases/latest/download/"
+            "face-parsing-bisenet.pth",
+            "https://drive.google.com/uc?export=download&id=154JgKpzCPW82qINcVieuPH3fZ2e0P812",
+        ),
+        sha256="468e13ca13a9b43cc0881a9f99083a430e9c0a38abd935431d1c28ee94b26567",
+        size=53289463,
+        licence="MIT (code); weights trained on CelebAMask-HQ (non-commercial research use)",
+        users=("vividface-train",),
+        notes=(
+            "BiSeNet face parser (19 CelebAMask-HQ classes), 79999_iter.pth of "
+            "zllrunning/face-parsing.PyTorch (README: Google Drive id 154JgKpzCPW82qINcVieuPH3fZ2e0P812). "
+            "sha256/size as published by several independent manifests: the clibdev/face-parsing.PyTorch "
+            "README (its release copy), MuseTalk-derived installers pinning the Hugging Face mirror "
+            "ManyOtherFunctions/face-parse-bisent at revision 0073b233, and facexlib's parsing_bisenet.pth "
+            "(v0.2.0 release), which is the same file. The Drive link serves a confirmation page to "
+            "scripts, so it is tried last; download it with a browser or gdown and `vfebench assets "
+            "import DIR` (a facexlib/clibdev copy must be renamed 79999_iter.pth first). Optional: "
+            "vividface masks fall back to the MediaPipe face oval without it."
         ),
     ),
 ]

@@ -20,29 +20,12 @@ from typing import Any
 import numpy as np
 
 from vfebench.errors import InputError
-
-MASK_SOURCES = ("face_oval", "ellipse", "none")
-
-
-def ellipse_masks(t: int, h: int, w: int) -> np.ndarray:
-    """A centred ellipse over the middle of each frame (``T×H×W`` bool): developer/test masks."""
-    yy, xx = np.mgrid[:h, :w]
-    m = ((yy - (h - 1) / 2) / (0.35 * h)) ** 2 + ((xx - (w - 1) / 2) / (0.3 * w)) ** 2 <= 1.0
-    return np.broadcast_to(m, (t, h, w)).copy()
+from vividface.masks import MASK_SOURCES, MaskBuilder, ellipse_masks  # noqa: F401  (re-exported)
 
 
 def pixel_masks(frames: np.ndarray, source: str) -> np.ndarray:
     """``T×H×W×3`` uint8 → ``T×H×W`` bool face masks from ``source`` (see :data:`MASK_SOURCES`)."""
-    t, h, w = frames.shape[:3]
-    if source == "face_oval":
-        from vividface.masks import face_oval_masks
-
-        return face_oval_masks(frames)
-    if source == "ellipse":
-        return ellipse_masks(t, h, w)
-    if source == "none":
-        return np.ones((t, h, w), bool)
-    raise InputError(f"unknown mask source {source!r}; choose one of {MASK_SOURCES}")
+    return MaskBuilder(source)(frames)
 
 
 def make_windows(clip, preset: str, seed: int, frames: int, size: int, stride: int | None = None):
@@ -75,11 +58,17 @@ def to_tensor(frames: np.ndarray):
 
 
 def precompute_latents(
-    windows, encode: Callable[[Any], Any], out_dir: str | Path, mask_source: str, meta: dict[str, Any]
+    windows,
+    encode: Callable[[Any], Any],
+    out_dir: str | Path,
+    mask_source: str | MaskBuilder,
+    meta: dict[str, Any],
 ) -> list[Path]:
     """Encode ``(window_id, hq, lq)`` windows into ``out_dir``; returns the files in order.
 
-    ``encode``: ``1×3×T×H×W`` in [−1,1] → normalised latent ``1×C×t×h×w``.
+    ``encode``: ``1×3×T×H×W`` in [−1,1] → normalised latent ``1×C×t×h×w``. ``mask_source``: a
+    source name or a configured :class:`~vividface.masks.MaskBuilder`; the manifest records its
+    :meth:`~vividface.masks.MaskBuilder.describe` (requested and resolved source, parser weights).
     """
     import torch
     from safetensors.torch import save_file
@@ -89,7 +78,8 @@ def precompute_latents(
 
     out = Path(out_dir)
     man_path = out / "manifest.json"
-    want = {**meta, "mask_source": mask_source}
+    masks = mask_source if isinstance(mask_source, MaskBuilder) else MaskBuilder(mask_source)
+    want = {**meta, "mask_source": masks.describe()}
     if man_path.is_file():
         man = json.loads(man_path.read_text())
         if man.get("meta") == want and all((out / f).is_file() for f in man["files"]):
@@ -97,7 +87,7 @@ def precompute_latents(
     files = []
     with torch.no_grad():
         for wid, hq, lq in windows:
-            m_p = torch.from_numpy(pixel_masks(hq, mask_source)).float()
+            m_p = torch.from_numpy(masks(hq)).float()
             z_l = encode(to_tensor(lq))[0].float().contiguous()
             z_h = encode(to_tensor(hq))[0].float().contiguous()
             name = wid.replace("/", "_").replace("@", "__") + ".safetensors"

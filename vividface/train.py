@@ -13,6 +13,11 @@ because the batch and the Bernoulli draws of step ``n`` depend only on ``(seed, 
 ``out_dir/dit_original.safetensors`` is the final DiT in original/DiffSynth key format, loadable
 by the ``vividface`` method (``dit=PATH``).
 
+Face masks ``M_p`` (:class:`vividface.masks.MaskBuilder`): ``mask_source`` ``auto`` (default: the
+BiSeNet face parser when asset ``bisenet_face_parsing`` or ``parser_weights`` is present, else the
+MediaPipe face oval), ``parser``, ``mediapipe``; ``face_labels`` picks the parser classes. The
+resolved source is written to ``out_dir/masks.json``, the summary and the latents manifests.
+
 Configs are JSON files (:func:`load_config`); ``vividface/configs/`` holds the paper's setup and
 the tiny CPU configuration. Learning rates and resolutions were lost from our copy of the paper;
 the paper configs use the closest public recipe (DOVE: stage-1 lr 2e-5, stage-2 lr 5e-6).
@@ -49,7 +54,10 @@ class TrainConfig:
     frames: int = 33
     size: int = 512
     window_stride: int | None = None
-    mask_source: str = "face_oval"
+    mask_source: str = "auto"  # auto | parser | mediapipe (= face_oval) | ellipse | none
+    face_labels: list[str] | None = None  # parser labels forming M_p (None: parsing.DEFAULT_FACE_LABELS)
+    parser_weights: str | None = None  # face parser weights path (None: bisenet_face_parsing asset)
+    parser_batch: int = 8  # frames per face-parser forward
     latents_dir: str | None = None
     p_face: float = 0.5
     lambda_dists: float = 0.1
@@ -76,6 +84,10 @@ class TrainConfig:
             raise InputError(f"stage must be 1 or 2, got {self.stage}")
         if not 0 <= self.p_face <= 1:
             raise InputError(f"p_face must be in [0, 1], got {self.p_face}")
+        from vividface.masks import MASK_SOURCES
+
+        if self.mask_source not in MASK_SOURCES:
+            raise InputError(f"mask_source must be one of {MASK_SOURCES}, got {self.mask_source!r}")
         self.betas = tuple(self.betas)
 
 
@@ -120,10 +132,29 @@ def build_components(cfg: TrainConfig):
     return dit, vae, emb
 
 
-def build_dataset(cfg: TrainConfig, pipe) -> tuple[list[dict], list[dict]]:
-    """Precompute (or reuse) latents; returns ``(train_items, holdout_items)``."""
+def build_mask_builder(cfg: TrainConfig, device: str = "cpu"):
+    """The :class:`~vividface.masks.MaskBuilder` of ``cfg`` (``auto`` resolved here, once)."""
+    from vividface.masks import MaskBuilder
+
+    return MaskBuilder(
+        cfg.mask_source,
+        face_labels=cfg.face_labels,
+        parser_weights=cfg.parser_weights,
+        device=device,
+        batch_size=cfg.parser_batch,
+    )
+
+
+def build_dataset(cfg: TrainConfig, pipe, masks=None) -> tuple[list[dict], list[dict]]:
+    """Precompute (or reuse) latents; returns ``(train_items, holdout_items)``.
+
+    ``masks``: a :class:`~vividface.masks.MaskBuilder` (default: :func:`build_mask_builder` on the
+    pipeline's device).
+    """
     from vfebench.datasets import build_source
     from vividface.data import load_items, make_windows, precompute_latents
+
+    masks = masks if masks is not None else build_mask_builder(cfg, getattr(pipe, "device", "cpu"))
 
     src = build_source(cfg.dataset, **cfg.dataset_options)
     ids = src.clip_ids()
@@ -154,9 +185,7 @@ def build_dataset(cfg: TrainConfig, pipe) -> tuple[list[dict], list[dict]]:
             "model": cfg.model,
             "seed": cfg.seed if cfg.model == "tiny" else None,
         }
-        files = (
-            precompute_latents(windows(), pipe.encode, root / part, cfg.mask_source, meta) if part_ids else []
-        )
+        files = precompute_latents(windows(), pipe.encode, root / part, masks, meta) if part_ids else []
         out.append(load_items(files))
     return out[0], out[1]
 
@@ -212,7 +241,12 @@ def train(cfg: TrainConfig, progress: bool = True) -> dict[str, Any]:
         size=cfg.size, timestep=cfg.timestep, update_rule=cfg.update_rule, chunk_frames=0, dtype="float32"
     )
     pipe = OneStepPipeline(dit, vae, emb, icfg, device=str(acc.device))
-    train_items, hold_items = build_dataset(cfg, pipe)
+    masks = build_mask_builder(cfg, str(acc.device))
+    mask_info = masks.describe()
+    atomic_write_json(out_dir / "masks.json", mask_info)
+    if progress:
+        acc.print(f"vividface: face masks from {mask_info['resolved']} (mask_source={cfg.mask_source})")
+    train_items, hold_items = build_dataset(cfg, pipe, masks)
     if not train_items:
         raise InputError(f"no training windows: clips shorter than frames={cfg.frames}?")
     init_eval = evaluate_latent(pipe, hold_items)
@@ -309,6 +343,7 @@ def train(cfg: TrainConfig, progress: bool = True) -> dict[str, Any]:
         "holdout_final": evaluate_latent(pipe, hold_items),
         "train_windows": len(train_items),
         "holdout_windows": len(hold_items),
+        "masks": mask_info,
     }
     atomic_write_json(out_dir / "summary.json", summary)
     return {**summary, "history": history}

