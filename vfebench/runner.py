@@ -219,14 +219,19 @@ def build_method(spec: MethodSpec):
 
 
 def parse_metric_specs(items: list[str] | None) -> list[str] | None:
-    """Split comma-separated specs, drop blanks and duplicates (order kept)."""
+    """Split comma-separated specs, drop blanks and duplicates (order kept).
+
+    ``key=value`` options stay with their metric (``ids:backend=insightface,eps=1`` is one spec;
+    see :func:`vfebench.metrics.split_metric_specs`).
+    """
+    from vfebench.metrics import split_metric_specs
+
     if items is None:
         return None
     out: list[str] = []
     for it in items:
-        for s in str(it).split(","):
-            s = s.strip()
-            if s and s not in out:
+        for s in split_metric_specs(str(it)):
+            if s not in out:
                 out.append(s)
     return out or None
 
@@ -876,6 +881,7 @@ class _Runner:
             self._score_set(key, m, clips, ctx)
 
     def _score_set(self, key: str, m, clips: dict, ctx) -> None:
+        from vfebench.metrics.base import LazyClips
         from vfebench.video import read_clip
 
         for label in self.methods:
@@ -890,9 +896,12 @@ class _Runner:
             if got is None:
                 try:
                     m.ensure_setup(self.cfg.device)
-                    preds = [read_clip(r["restored_path"], r["clip_id"]) for r in rows]
+                    # loaded one at a time as the metric walks them (a dataset need not fit in memory)
+                    preds = LazyClips([lambda r=r: read_clip(r["restored_path"], r["clip_id"]) for r in rows])
                     gts = (
-                        [self.source.load(r["clip_id"], self.cfg.max_frames) for r in rows]
+                        LazyClips(
+                            [lambda r=r: self.source.load(r["clip_id"], self.cfg.max_frames) for r in rows]
+                        )
                         if self.has_gt
                         else None
                     )
@@ -916,6 +925,8 @@ class _Runner:
                     self._put(r, key, per[r["clip_id"]], cached=True)
             self._set_values = getattr(self, "_set_values", {})
             self._set_values[(label, key)] = got.get("value")
+            self._set_results = getattr(self, "_set_results", {})
+            self._set_results[(label, key)] = {"value": got.get("value"), "extras": got.get("extras") or {}}
 
     @staticmethod
     def _put(row: dict, key: str, d: dict, cached: bool) -> None:
@@ -934,6 +945,7 @@ class _Runner:
         cfg = self.cfg
         rows = [clips[(lb, cid)] for lb in self.methods for cid in self.clip_ids]
         set_values = getattr(self, "_set_values", {})
+        set_results = getattr(self, "_set_results", {})
         for label, info in method_info.items():
             mine = [r for r in rows if r["method"] == label]
             ok = [r for r in mine if r["status"] == "ok"]
@@ -952,13 +964,18 @@ class _Runner:
                 "frames_per_clip_mean": float(np.mean([r["n_frames"] for r in ok])) if ok else None,
             }
             aggs = {}
+            sets = {}
             for key, m in self.metrics.items():
                 if m.level == "set":
                     aggs[key] = set_values.get((label, key))
+                    if (label, key) in set_results:  # e.g. FVD dataset mode: n_samples, window, eps
+                        sets[key] = set_results[(label, key)]
                 else:
                     v = nanmean([r["values"].get(key) for r in ok])
                     aggs[key] = None if math.isnan(v) else v
             info["aggregates"] = aggs
+            if sets:
+                info["set_results"] = sets
         synthetic = self.lq.kind == "synthetic"
         ident = self.lq.identity()
         status = "complete" if not self.failures else "partial"

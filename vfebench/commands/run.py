@@ -35,7 +35,7 @@ def configure(p: argparse.ArgumentParser) -> None:
         "--metrics",
         action="append",
         metavar="LIST",
-        help="comma-separated metric specs (name or name:mode); default: every metric whose weights are present",
+        help="comma-separated metric specs (name, name:mode, name[:mode]:key=value,... e.g. ids:backend=insightface); default: every metric whose weights are present",
     )
     p.add_argument(
         "--max-frames", type=int, default=None, metavar="N", help="use only the first N frames of each clip"

@@ -4,7 +4,8 @@ PRED and GT are each either one clip (a video file or a folder of frames) or a f
 (videos and/or frame folders), matched by clip id (file stem / folder name). With one clip on
 each side they are paired whatever their names. GT may be omitted when every metric is
 no-reference. Clips are streamed: one pair is decoded, scored by every metric, then released.
-Metric specs are ``name`` or ``name:mode`` (e.g. ``lpips:bfvr``); see ``vfebench ls metrics``.
+Metric specs are ``name``, ``name:mode`` (e.g. ``lpips:bfvr``) or ``name[:mode]:key=value,...``
+(e.g. ``akd:backend=fan68``); see ``vfebench ls metrics``.
 
 Output: a table with one row per clip and the mean over clips (display units, e.g. AKD* ×1000),
 or ``--json``: per metric its identity (version, mode, options, sha256 of the weights used),
@@ -23,7 +24,9 @@ from pathlib import Path
 def configure(p: argparse.ArgumentParser) -> None:
     p.add_argument("pred", help="restored clip (video or frame folder) or folder of clips")
     p.add_argument("gt", nargs="?", help="reference clip or folder of clips (omit for no-reference metrics)")
-    p.add_argument("--metrics", "-m", default="psnr,ssim", help="comma-separated metric[:mode] list")
+    p.add_argument(
+        "--metrics", "-m", default="psnr,ssim", help="comma-separated metric[:mode][:key=value,...] list"
+    )
     p.add_argument("--json", action="store_true", help="print a JSON document instead of a table")
     p.add_argument("--max-frames", type=int, default=None, help="score only the first N frames of each clip")
     p.add_argument("--device", default="cpu", help="cpu, cuda, cuda:1 ... (default cpu)")
@@ -62,9 +65,9 @@ def pair_clips(pred: dict[str, Path], gt: dict[str, Path] | None) -> list[tuple[
 
 def build_metrics(spec: str):
     from vfebench.errors import InputError
-    from vfebench.metrics import build_metric
+    from vfebench.metrics import build_metric, split_metric_specs
 
-    names = [s.strip() for s in spec.split(",") if s.strip()]
+    names = split_metric_specs(spec)
     if not names:
         raise InputError("--metrics is empty (e.g. --metrics psnr,ssim,lpips)")
     return [(n, build_metric(n)) for n in names]
@@ -99,17 +102,37 @@ def score(
         m.ensure_setup(device)
     ctx = ScoreContext(device=device, max_frames=max_frames, seed=seed)
     results: dict[str, list] = {n: [] for n, _ in ms}
+    per_clip = [(n, m) for n, m in ms if m.level != "set"]
     for i, (cid, pp, gp) in enumerate(pairs):
         if progress:
             progress(i, len(pairs), cid)
+        if not per_clip:
+            break
         pc = read_clip(pp, clip_id=cid, max_frames=max_frames)
         gc = read_clip(gp, clip_id=cid, max_frames=max_frames) if gp is not None else None
-        for n, m in ms:
+        for n, m in per_clip:
             results[n].append(m.score_clip(pc, gc if m.needs_reference else None, ctx))
         del pc, gc
+    # set-level metrics (FVD dataset mode) score the whole set at once; clips load one at a time
+    sets = {}
+    for n, m in ms:
+        if m.level == "set":
+            from vfebench.metrics.base import LazyClips
+
+            preds = LazyClips(
+                [lambda c=c, p=p: read_clip(p, clip_id=c, max_frames=max_frames) for c, p, _ in pairs]
+            )
+            gts = LazyClips(
+                [
+                    lambda c=c, g=g: read_clip(g, clip_id=c, max_frames=max_frames) if g else None
+                    for c, _, g in pairs
+                ]
+            )
+            sets[n] = m.score_set(preds, gts if m.needs_reference else None, ctx)
+            results[n] = sets[n].clips
     doc: dict = {"pred": str(pred), "gt": str(gt) if gt else None, "max_frames": max_frames, "metrics": {}}
     for n, m in ms:
-        mean = m.aggregate(results[n])
+        mean = sets[n].value if n in sets else m.aggregate(results[n])
         doc["metrics"][n] = {
             "display": m.display or m.name,
             "higher_is_better": m.higher_is_better,
@@ -119,6 +142,9 @@ def score(
             "display_mean": None if mean != mean else m.display_value(mean),
             "clips": [r.to_dict(with_frames=per_frame) for r in results[n]],
         }
+        if n in sets:
+            doc["metrics"][n]["level"] = "set"
+            doc["metrics"][n]["set_extras"] = sets[n].extras
     doc["clips"] = [cid for cid, _, _ in pairs]
     return doc
 

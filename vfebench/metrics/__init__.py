@@ -45,8 +45,57 @@ def available_metric_names() -> list[str]:
     return out
 
 
+def parse_metric_spec(spec: str) -> tuple[str, str, dict[str, Any]]:
+    """``NAME`` | ``NAME:MODE`` | ``NAME[:MODE]:key=value,key=value`` → ``(name, mode, options)``.
+
+    Options use the method spec's syntax (``--method NAME:key=value,...``); values are parsed as
+    JSON when possible (``window=16`` → int), else kept as strings (``backend=insightface``).
+    Only the first two colons are structural, so an option value may contain ``:``.
+    Examples: ``ids:backend=insightface``, ``fvd:dataset:window=10,eps=1e-6``.
+    """
+    import json
+
+    from vfebench.errors import InputError
+
+    name, _, rest = spec.strip().partition(":")
+    mode, _, opt_text = rest.partition(":")
+    if "=" in mode:  # no mode, options only
+        mode, opt_text = "", rest
+    options: dict[str, Any] = {}
+    for item in opt_text.split(",") if opt_text else []:
+        k, eq, v = item.partition("=")
+        if not eq or not k.strip():
+            raise InputError(f"metric spec {spec!r}: bad option {item!r} (expected key=value)")
+        try:
+            options[k.strip()] = json.loads(v.strip())
+        except ValueError:
+            options[k.strip()] = v.strip()
+    return name.strip(), mode.strip(), options
+
+
+def split_metric_specs(text: str) -> list[str]:
+    """Split a comma-separated ``--metrics`` list, keeping ``key=value`` options with their metric.
+
+    ``"psnr,ids:backend=insightface,fvd:dataset:window=10,eps=1e-6"`` →
+    ``["psnr", "ids:backend=insightface", "fvd:dataset:window=10,eps=1e-6"]``: a piece whose text
+    before its first ``:`` holds ``=`` is another option of the previous spec.
+    """
+    out: list[str] = []
+    for piece in str(text).split(","):
+        piece = piece.strip()
+        if not piece:
+            continue
+        if out and "=" in piece.partition(":")[0] and "=" in out[-1]:
+            out[-1] += "," + piece
+        else:
+            out.append(piece)
+    return out
+
+
 def build_metric(spec: str, **options: Any):
-    """Instantiate ``"name"`` or ``"name:mode"`` (e.g. ``"fvd:dataset"``)."""
-    name, _, mode = spec.partition(":")
+    """Instantiate ``"name"``, ``"name:mode"`` (e.g. ``"fvd:dataset"``) or a spec with options
+    (``"ids:backend=insightface"``, see :func:`parse_metric_spec`); keyword options win."""
+    name, mode, opts = parse_metric_spec(spec)
     cls = METRICS.get(name)
-    return cls(mode=mode, **options) if mode else cls(**options)
+    opts.update(options)
+    return cls(mode=mode, **opts) if mode else cls(**opts)

@@ -192,6 +192,26 @@ def as_clip(x: Any, clip_id: str = "clip", role: str = "prediction") -> Clip:
     return Clip(clip_id, np.ascontiguousarray(a))
 
 
+class LazyClips(Sequence):
+    """A read-only sequence of clips loaded on access (one at a time), for set-level scoring.
+
+    ``Metric.score_set`` walks its clips once, so a whole dataset never has to sit in memory
+    (50 VFHQ-test clips of 100 512×512 frames are ~4 GB per side). ``loaders[i]()`` returns
+    clip ``i`` (or None for a missing reference).
+    """
+
+    def __init__(self, loaders: Sequence[Callable[[], Clip | None]]) -> None:
+        self._loaders = list(loaders)
+
+    def __len__(self) -> int:
+        return len(self._loaders)
+
+    def __getitem__(self, i):  # type: ignore[override]
+        if isinstance(i, slice):
+            return LazyClips(self._loaders[i])
+        return self._loaders[i]()
+
+
 def nanmean(values: Sequence[float]) -> float:
     arr = np.asarray([v for v in values if v is not None], dtype=np.float64)
     arr = arr[np.isfinite(arr)]

@@ -31,14 +31,19 @@ def _img(png: bytes, alt: str) -> str:
 
 
 def ci_rows(records: list[dict[str, Any]], n_boot: int = 2000, seed: int = 0) -> list[dict[str, Any]]:
-    """Bootstrap CI of each (run, method, metric) mean over clips, in display units."""
+    """Bootstrap CI of each (run, method, metric) mean over clips, in display units.
+
+    Set-level metrics (FVD ``dataset`` mode) have no per-clip values and are left out.
+    """
     out = []
     for rec, lb, row_label in tables._labels(records):
         for key, info in rec["metrics"].items():
+            if info.get("level") == "set":
+                continue
             vals = stats.per_clip_values(rec, lb, key)
             mean, lo, hi = stats.bootstrap_ci(list(vals.values()), n_boot=n_boot, seed=seed)
             n = sum(v is not None for v in vals.values())
-            out.append({"method": row_label, "metric": info.get("display") or key, "key": key, "n": n,
+            out.append({"method": row_label, "metric": tables.metric_label(key, info), "key": key, "n": n,
                         "mean": mean, "low": lo, "high": hi, "precision": int(info.get("precision", 4))})  # fmt: skip
     return out
 
@@ -116,14 +121,14 @@ def paired_results(records, a: str, b: str, n_boot: int = 2000, seed: int = 0) -
     (ra, la), (rb, lb) = found[a], found[b]
     out = []
     for key, info in ra["metrics"].items():
-        if key not in rb["metrics"]:
+        if key not in rb["metrics"] or info.get("level") == "set":  # no per-clip values to pair
             continue
         res = stats.paired_test(stats.per_clip_values(ra, la, key), stats.per_clip_values(rb, lb, key),
                                 info.get("higher_is_better"), n_boot=n_boot, seed=seed)  # fmt: skip
         out.append(
             {
                 **res,
-                "metric": info.get("display") or key,
+                "metric": tables.metric_label(key, info),
                 "a": a,
                 "b": b,
                 "precision": int(info.get("precision", 4)),
@@ -223,7 +228,9 @@ def build_html(
     dirs: dict[str, bool | None] = {}
     for rec, lb, row_label in tables._labels(records):
         for key, info in rec["metrics"].items():
-            disp = info.get("display") or key
+            if info.get("level") == "set":  # one value per set: nothing to plot per clip
+                continue
+            disp = tables.metric_label(key, info)  # fvd and fvd:dataset must not share a panel
             vals = stats.per_clip_values(rec, lb, key)
             per_metric.setdefault(disp, {})[row_label] = [v for v in vals.values() if v is not None]
             dirs[disp] = info.get("higher_is_better")

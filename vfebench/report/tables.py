@@ -168,6 +168,22 @@ def _metric_key(rec: dict[str, Any], name: str) -> str | None:
     return None
 
 
+def metric_label(key: str, info: dict[str, Any]) -> str:
+    """Display name of a record's metric key; a non-default spec adds its mode and options.
+
+    ``fvd`` → ``FVD``; ``fvd:dataset:window=10`` → ``FVD (dataset, window=10)``;
+    ``ids:backend=insightface`` → ``IDS (backend=insightface)``.
+    """
+    label = info.get("display") or info.get("name") or key
+    if ":" not in key:
+        return label
+    from vfebench.metrics import parse_metric_spec
+
+    _, mode, options = parse_metric_spec(key)
+    what = ([mode] if mode else []) + [f"{k}={v}" for k, v in options.items()]
+    return f"{label} ({', '.join(what)})" if what else label
+
+
 def _labels(records: list[dict[str, Any]]) -> list[tuple[dict, str, str]]:
     """``(record, method label, row label)``; labels repeated across runs get the run id."""
     pairs = [(rec, lb) for rec in records for lb in rec["methods"]]
@@ -220,11 +236,12 @@ def build_table(
         for rec in records:
             for key, info in rec["metrics"].items():
                 name = info.get("name", key)
-                if name in layout_keys or key in layout_keys or any(c.key == key for c in cols):
+                # a layout column shows the one key _metric_key picks for its name (the default
+                # spec first); other variants (fvd:dataset beside fvd, ids:backend=…) go to "Other"
+                feeds_column = name in layout_keys and _metric_key(rec, name) == key
+                if feeds_column or key in layout_keys or any(c.key == key for c in cols):
                     continue
-                header = info.get("display") or name
-                if info.get("mode") not in (None, "clean") and ":" in key:
-                    header += f" ({info['mode']})"
+                header = metric_label(key, info)
                 cols.append(
                     Col(key, header, info.get("higher_is_better"), int(info.get("precision", 4)), "Other")
                 )
@@ -267,6 +284,16 @@ def _notes(layout: str, records: list[dict[str, Any]], reference: bool, cols: li
             what += f", LQ: {rec['lq'].get('kind')}"
         modes = ", ".join(f"{k} v{i.get('version')} {i.get('mode')}" for k, i in rec["metrics"].items())
         notes.append(f"Run {rec['run_id']}: {what}; metrics: {modes or 'none'}.")
+        for key, info in rec["metrics"].items():
+            sets = {lb: (m.get("set_results") or {}).get(key) for lb, m in rec["methods"].items()}
+            counts = sorted(
+                {str(r["extras"]["n_samples"]) for r in sets.values() if r and "n_samples" in r["extras"]}
+            )
+            if counts:
+                notes.append(
+                    f"Run {rec['run_id']}: {metric_label(key, info)} is one set-level value per method "
+                    f"over {'/'.join(counts)} pooled samples (not a mean over clips)."
+                )
         if rec.get("failures"):
             notes.append(
                 f"Run {rec['run_id']}: {len(rec['failures'])} failure(s) recorded; see the run record."
