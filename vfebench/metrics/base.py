@@ -250,8 +250,21 @@ class Metric:
 
     # -- identity -----------------------------------------------------------------------
     def required_assets(self) -> tuple[str, ...]:
-        """Assets this configuration needs (subclasses may depend on mode/options)."""
-        return self.assets
+        """Assets this configuration needs; none when a ``weights=PATH`` option replaces them."""
+        return () if self.options.get("weights") else self.assets
+
+    def weights_file(self, asset: str | None = None) -> Path:
+        """The local ``weights=PATH`` option when given (it must exist), else the verified asset
+        file (``asset``, default the metric's first declared asset)."""
+        w = self.options.get("weights")
+        if w:
+            p = Path(w).expanduser()
+            if not p.is_file():
+                raise InputError(f"{self.name}: weights file {p} does not exist (option weights=...)")
+            return p
+        from vfebench.assets import asset_path
+
+        return asset_path(asset or self.assets[0])
 
     def identity(self) -> dict[str, Any]:
         """Everything that determines this metric's numbers (goes into cache keys and records)."""
@@ -263,13 +276,17 @@ class Metric:
                 hashes[a] = _assets.get_asset(a).sha256 or _assets.asset_hash(a)
             except Exception:
                 hashes[a] = None
-        return {
+        ident = {
             "name": self.name,
             "version": self.version,
             "mode": self.mode,
             "options": dict(sorted(self.options.items())),
             "assets": hashes,
         }
+        if self.options.get("weights"):  # a local file replaces the asset: record its own hash
+            p = Path(self.options["weights"]).expanduser()
+            ident["weights_sha256"] = _assets.file_sha256(p) if p.is_file() else None
+        return ident
 
     @classmethod
     def info(cls) -> dict[str, Any]:

@@ -117,28 +117,6 @@ class FasterVQA(Metric):
         self.net = None
 
     # -- identity / setup ---------------------------------------------------------------
-    def required_assets(self) -> tuple[str, ...]:
-        return () if self.options.get("weights") else self.assets
-
-    def _weights_path(self) -> Path:
-        w = self.options.get("weights")
-        if w:
-            p = Path(w).expanduser()
-            if not p.is_file():
-                raise InputError(f"fastervqa: weights file {p} does not exist (option weights=...)")
-            return p
-        from vfebench.assets import asset_path
-
-        return asset_path("fastervqa_3d")
-
-    def identity(self) -> dict[str, Any]:
-        ident = super().identity()
-        if self.options.get("weights"):
-            from vfebench.assets import file_sha256
-
-            ident["weights_sha256"] = file_sha256(self._weights_path())
-        return ident
-
     def setup(self, device: str = "cpu") -> None:
         if self._ready and self.device == device:
             return
@@ -147,7 +125,7 @@ class FasterVQA(Metric):
         torch = require("torch", "video", "FasterVQA")
         from vfebench.metrics.nets.swin3d import build_from_official
 
-        path = self._weights_path()
+        path = self.weights_file()
         self.net = build_from_official(load_checkpoint_state_dict(path), str(path)).to(torch.device(device))
         super().setup(device)
 

@@ -71,30 +71,13 @@ class FVD(Metric):
         self.extractor = None
 
     # -- identity / setup ---------------------------------------------------------------
-    def required_assets(self) -> tuple[str, ...]:
-        return () if self.options.get("weights") else self.assets
-
     def _weights_path(self) -> Path:
-        w = self.options.get("weights")
-        if w:
-            p = Path(w).expanduser()
-            if not p.is_file():
-                raise InputError(f"fvd: weights file {p} does not exist (option weights=...)")
-            return p
-        from vfebench.assets import asset_path
-        from vfebench.metrics.assets_video import verify_git_blob
+        p = self.weights_file("i3d_torchscript")
+        if not self.options.get("weights"):
+            from vfebench.metrics.assets_video import verify_git_blob
 
-        p = asset_path("i3d_torchscript")
-        verify_git_blob("i3d_torchscript", p)
+            verify_git_blob("i3d_torchscript", p)
         return p
-
-    def identity(self) -> dict[str, Any]:
-        ident = super().identity()
-        if self.options.get("weights"):
-            from vfebench.assets import file_sha256
-
-            ident["weights_sha256"] = file_sha256(self._weights_path())
-        return ident
 
     def setup(self, device: str = "cpu") -> None:
         if self._ready and self.device == device:

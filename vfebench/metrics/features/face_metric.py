@@ -38,28 +38,11 @@ class FaceMetric(Metric):
             return ()
         return (self.weights_asset_name(),)
 
-    def identity(self) -> dict[str, Any]:
-        ident = super().identity()
-        if self.options.get("weights"):
-            from vfebench.assets import file_sha256
-
-            p = Path(self.options["weights"])
-            ident["weights_sha256"] = file_sha256(p) if p.is_file() else None
-        return ident
-
     def resolve_weights(self) -> Path | None:
-        """Local weights file: the ``weights=`` option, else the verified asset (or an error)."""
-        if self._weights is None:
-            w = self.options.get("weights")
-            if w:
-                p = Path(w).expanduser()
-                if not p.is_file():
-                    raise InputError(f"{self.name}: weights file {p} does not exist (option weights=)")
-                self._weights = p
-            elif self.weights_asset_name():
-                from vfebench.assets import asset_path
-
-                self._weights = asset_path(self.weights_asset_name())
+        """Local weights file: the ``weights=`` option, else the verified asset (or an error);
+        None for a configuration that needs no weights."""
+        if self._weights is None and (self.options.get("weights") or self.weights_asset_name()):
+            self._weights = self.weights_file(self.weights_asset_name())
         return self._weights
 
     def setup(self, device: str = "cpu") -> None:
