@@ -24,6 +24,7 @@ class SeedVR(ExternalMethod):
     scale = 4
     deterministic = False
     traps = "resizes any input to the target area; mp4 output (lossy)"
+    script = "projects/inference_seedvr_3b.py"  # entry point inside the checkout (config `script`)
 
     def command(self, inp: Path, out: Path, lq: Clip) -> list[str]:
         return py(
@@ -31,7 +32,7 @@ class SeedVR(ExternalMethod):
             "-m",
             "torch.distributed.run",
             "--nproc-per-node=1",
-            self.config.get("script", "projects/inference_seedvr_3b.py"),
+            self.config.get("script", self.script),
             "--video_path",
             inp.parent,
             "--output_dir",

@@ -47,7 +47,7 @@ def _filename(name: str) -> str:
     return assets.get_asset(name).filename
 
 
-def _randomise(net, seed: int = 0) -> None:
+def randomise(net, seed: int = 0) -> None:
     """He-scaled conv/linear weights, BN statistics near identity (input-dependent outputs)."""
     import torch
 
@@ -128,7 +128,7 @@ def _tiny_ir_se(units=(1, 1, 1, 1)):
     from vfebench.metrics.features import arcface
 
     net = arcface.build_ir_se(widths=(8, 16, 24, 32), units=units).eval()
-    _randomise(net)
+    randomise(net)
     return net
 
 
@@ -208,12 +208,14 @@ def _fastervqa(path: Path) -> None:
     torch.save({"state_dict": sd, "validation_results": (np.float64(0.81), np.float64(0.83), 0.5)}, path)
 
 
-def _i3d(path: Path) -> None:
+def tiny_i3d(seed: int = 0):
+    """A tiny InceptionI3d (``width_div=16``) with a variance-preserving random init, so the
+    logits depend on the input."""
     import torch
 
     from vfebench.metrics.nets.i3d import InceptionI3d
 
-    torch.manual_seed(0)
+    torch.manual_seed(seed)
     m = InceptionI3d(width_div=16).eval()
     with torch.no_grad():
         for name, t in m.state_dict().items():
@@ -227,7 +229,13 @@ def _i3d(path: Path) -> None:
                 t.normal_(1.0, 0.1)
             elif name.endswith("bn.bias") or name.endswith("conv3d.bias"):
                 t.normal_(0, 0.1)
-    torch.jit.save(torch.jit.script(m), str(path))
+    return m
+
+
+def _i3d(path: Path) -> None:
+    import torch
+
+    torch.jit.save(torch.jit.script(tiny_i3d()), str(path))
 
 
 BUILDERS: dict[str, Callable[[Path], None]] = {

@@ -38,20 +38,9 @@ def face512() -> np.ndarray:
 
 def _randomise(net) -> None:
     """Random weights that keep activations input-dependent (He-scaled convs, BN near identity)."""
-    g = torch.Generator().manual_seed(0)
-    with torch.no_grad():
-        for name, t in net.state_dict().items():
-            if not t.is_floating_point():
-                continue
-            if "running_var" in name:
-                t.copy_(0.8 + 0.4 * torch.rand(t.shape, generator=g))
-            elif "running_mean" in name or name.endswith("bias"):
-                t.copy_(0.01 * torch.randn(t.shape, generator=g))
-            elif t.ndim == 1:  # BN / PReLU weights
-                t.copy_(0.5 + 0.5 * torch.rand(t.shape, generator=g))
-            else:
-                fan_in = t[0].numel()
-                t.copy_(torch.randn(t.shape, generator=g) * (2.0 / fan_in) ** 0.5)
+    from integration_assets import randomise
+
+    randomise(net, seed=0)
 
 
 def tiny_ir_se_file(path):

@@ -69,23 +69,9 @@ def test_singular_covariances_stay_finite_and_eps_is_small(rng):
 
 # ------------------------------------------------------------------------------ I3D networks
 def _tiny_i3d(seed: int = 0):
-    from vfebench.metrics.nets.i3d import InceptionI3d
+    from integration_assets import tiny_i3d
 
-    torch.manual_seed(seed)
-    m = InceptionI3d(width_div=16).eval()
-    with torch.no_grad():  # variance-preserving init so the logits depend on the input
-        for name, t in m.state_dict().items():
-            if name.endswith("conv3d.weight"):
-                torch.nn.init.kaiming_normal_(t, nonlinearity="relu")
-            elif name.endswith("running_var"):
-                t.uniform_(0.5, 2.0)
-            elif name.endswith("running_mean"):
-                t.normal_(0, 0.1)
-            elif name.endswith("bn.weight"):
-                t.normal_(1.0, 0.1)
-            elif name.endswith("bn.bias") or name.endswith("conv3d.bias"):
-                t.normal_(0, 0.1)
-    return m
+    return tiny_i3d(seed)
 
 
 @pytest.fixture(scope="module")
