@@ -396,3 +396,57 @@ def test_mtcnn_and_mediapipe_agree(shared_faces):
     assert fr.box_iou(mp_boxes[0], mt_boxes[0]) > 0.5
     frames = list(iter_frames(shared_faces / "hq" / "tpsmm_driving.mp4", max_frames=2))
     assert all(b is not None for b in fr.detect_boxes(frames, fr.MTCNNDetector()))
+
+
+# ----------------------------------------------------------------------------- frame rate end to end
+def test_fps_from_prepare_reaches_the_dataset_and_the_run_record(tmp_path, squares, monkeypatch):
+    from vfebench.datasets import build_source
+    from vfebench.degrade.lq import materialize
+    from vfebench.results import read_record
+    from vfebench.runner import RunConfig, run
+
+    monkeypatch.setenv("VFEBENCH_CACHE", str(tmp_path / "cache"))
+    src = tmp_path / "raw"
+    src.mkdir()
+    write_lossless_mp4(src / "a30.mp4", face_frames(5, 90, 120, [(40, 30, 70, 60)] * 5), fps=30)
+    write_lossless_mp4(src / "b12.mp4", face_frames(5, 90, 120, [(30, 20, 60, 50)] * 5), fps=12)
+    write_png_frames(face_frames(4, 64, 64, [(20, 20, 40, 44)] * 4), src / "c_frames")
+    out = tmp_path / "gt"
+    assert cli_main(["prepare", str(src), str(out), "--size", "32", "--quiet"]) == 0
+    rec = json.loads((out / "prepare.json").read_text())
+    assert rec["clips"]["a30"]["fps"] == 30.0 and rec["clips"]["a30"]["fps_from"] == "video"
+    assert rec["clips"]["c_frames"]["fps_from"] == "default (frame folder)"
+
+    ds = build_source(f"folder:{out}")
+    assert {c: ds.load(c).fps for c in ds.clip_ids()} == {"a30": 30.0, "b12": 12.0, "c_frames": 25.0}
+    d = ds.describe()
+    assert d["fps"] == {"a30": 30.0, "b12": 12.0, "c_frames": 25.0} and d["default_fps"] == 25.0
+    assert d["fps_from"]["a30"] == "prepare.json"
+    # the synthetic LQ carries it too
+    assert materialize(ds, "vfhq-x4", 0, root=tmp_path / "lq", progress=False).load("a30").fps == 30.0
+
+    o = run(RunConfig(methods=["bicubic"], dataset=f"folder:{out}", metrics=["psnr"], out=str(tmp_path / "run"), progress=False), log=lambda m: None)  # fmt: skip
+    rr = read_record(o.out)
+    assert rr["dataset"]["describe"]["fps"]["a30"] == 30.0
+    assert rr["dataset"]["describe"]["fps"]["b12"] == 12.0
+
+    # overrides: the dataset option beats everything; prepare --fps rewrites the record
+    assert build_source(f"folder:{out},fps=29.97").load("a30").fps == 29.97
+    assert build_source(f"folder:{out},fps=29.97").describe()["fps_from"]["b12"] == "fps option"
+    assert cli_main(["prepare", str(src), str(out), "--size", "32", "--quiet", "--fps", "24"]) == 0
+    assert build_source(f"folder:{out}").load("b12").fps == 24.0
+    assert json.loads((out / "prepare.json").read_text())["clips"]["b12"]["fps_from"] == "--fps"
+
+
+def test_fps_without_a_record_and_bad_values(tmp_path):
+    from vfebench.datasets import build_source
+
+    write_png_frames(face_frames(2, 16, 16, [None] * 2), tmp_path / "d" / "x")
+    write_lossless_mp4(tmp_path / "d" / "y.mp4", face_frames(2, 16, 16, [None] * 2), fps=30)
+    ds = build_source(f"folder:{tmp_path / 'd'}")
+    assert ds.clip_fps("x") == (25.0, "default") and ds.clip_fps("y") == (30.0, "video")
+    with pytest.raises(InputError, match="fps must be a positive number"):
+        build_source(f"folder:{tmp_path / 'd'},fps=fast")
+    (tmp_path / "d" / "prepare.json").write_text("{not json")
+    with pytest.raises(InputError, match="prepare.json"):
+        build_source(f"folder:{tmp_path / 'd'}")

@@ -6,8 +6,9 @@ side), fitted to the frame (``--fit shrink|shift|pad``), every frame cropped wit
 resized to ``--size`` (Lanczos), written as ``OUT/<clip>/%08d.png`` (atomically). See
 :mod:`vfebench.faceregion` for the details.
 
-``OUT/prepare.json`` records, per clip, the boxes, window and parameters (rewritten atomically
-after each clip). A clip whose folder exists and whose record shows the same parameters is
+``OUT/prepare.json`` records, per clip, the boxes, window, parameters and the frame rate
+(rewritten atomically after each clip): the source video's rate, ``--fps`` when given, or 25.0
+for a source frame folder (``fps_from`` says which). ``folder:OUT`` datasets read it back. A clip whose folder exists and whose record shows the same parameters is
 skipped; a clip that fails (no face, unreadable file) is reported, recorded with its error, and
 the others continue. Exit status: 0 when every clip is ready, 1 when some failed.
 """
@@ -66,6 +67,12 @@ def configure(p: argparse.ArgumentParser) -> None:
         default=0.5,
         help="fail a clip when faces are found in fewer of the examined frames (default 0.5)",
     )
+    p.add_argument(
+        "--fps",
+        type=float,
+        default=None,
+        help="frame rate to record for every clip (default: the source video's; 25 for frame folders)",
+    )
     p.add_argument("--overwrite", action="store_true", help="redo clips that are already prepared")
     p.add_argument("--quiet", action="store_true", help="no progress bar")
 
@@ -100,6 +107,8 @@ def main(args: argparse.Namespace) -> int:
         raise InputError(f"--max-frames must be at least 1, got {args.max_frames}")
     if not args.scale > 0:
         raise InputError(f"--scale must be positive, got {args.scale}")
+    if args.fps is not None and not 0 < args.fps < float("inf"):
+        raise InputError(f"--fps must be a positive number, got {args.fps}")
     clips = find_clip_paths(args.src)
     out: Path = args.out
     if out.resolve() == Path(args.src).resolve():
@@ -131,6 +140,9 @@ def main(args: argparse.Namespace) -> int:
             prev = record["clips"].get(cid) or {}
             done = dest.is_dir() and prev.get("status") == "ok"
             if done and not args.overwrite and prev.get("params") == params:
+                if args.fps is not None and prev.get("fps") != args.fps:
+                    prev.update(fps=args.fps, fps_from="--fps")  # a rate fix needs no re-crop
+                    atomic_write_json(rec_path, record)
                 skipped += 1
                 bar.update(1)
                 continue
@@ -166,6 +178,10 @@ def main(args: argparse.Namespace) -> int:
                         progress=fbar.update,
                     )
                 res["seconds"] = round(time.perf_counter() - t0, 3)
+                if args.fps is not None:
+                    res.update(fps=args.fps, fps_from="--fps")
+                else:
+                    res["fps_from"] = "video" if Path(path).is_file() else "default (frame folder)"
                 record["clips"][cid] = res
                 ok += 1
             except VfebenchError as exc:

@@ -63,7 +63,7 @@ class VFHQSource(FolderSource):
     version = "1"
     has_gt = True
 
-    def __init__(self, root: str, lq: str | None = None) -> None:
+    def __init__(self, root: str, lq: str | None = None, fps: float | str | None = None) -> None:
         base = Path(root)
         if not base.is_dir():
             raise InputError(
@@ -73,7 +73,7 @@ class VFHQSource(FolderSource):
         lq_path = None
         if lq:
             lq_path = str(Path(lq) if Path(lq).is_absolute() else base / lq)
-        super().__init__(str(self.clip_dir), lq_path)
+        super().__init__(str(self.clip_dir), lq_path, fps=fps)
         self.root = base
 
     def describe(self) -> dict:
