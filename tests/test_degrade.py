@@ -379,3 +379,37 @@ def test_preset_labels_and_gate_treats_versions_as_incomparable():
     assert compare(record("2"), record("2")).status == "pass"
     res = compare(record("1"), record("2"))
     assert res.status == INCOMPARABLE and any("preset version" in r for r in res.reasons)
+
+
+def test_cli_degrade_export_layouts(tmp_path, capsys):
+    from vfebench.cli import main
+    from vfebench.video import read_clip
+
+    out = tmp_path / "lq"
+    spec = "demo,num_clips=2,num_frames=3,size=64"
+    args = ["degrade", "--dataset", spec, "--preset", "keep", "--seed", "2", "--out", str(out), "--quiet"]
+    assert main([*args, "--video", "--upsample", "linear"]) == 0
+    assert "keep v2" in capsys.readouterr().out
+    ex = json.loads((out / "exports.json").read_text())
+    man = json.loads((out / "manifest.json").read_text())
+    assert ex["preset"] == "keep" and ex["version"] == "2"
+    up = ex["layouts"]["upsampled-linear"]
+    assert "INTER_LINEAR" in up["interpolation"] and up["size"] == "GT"
+    for cid, e in man["clips"].items():
+        lq = read_clip(out / cid)
+        assert lq.content_hash() == e["lq_hash"] == ex["layouts"]["videos"]["content_hashes"][cid]
+        vid = read_clip(out / "_videos" / f"{cid}.mp4")
+        assert np.array_equal(vid.frames, lq.frames)  # lossless
+        big = read_clip(out / "_upsampled-linear" / cid)
+        assert big.size == (64, 64) and big.content_hash() == up["content_hashes"][cid]
+        expect = np.stack([ops.resize(f, (64, 64), "linear") for f in lq.frames])
+        assert np.array_equal(big.frames, expect)
+        assert np.array_equal(read_clip(out / "_upsampled-linear" / "_videos" / f"{cid}.mp4").frames, expect)
+    # dicface's LQ is already at the GT size: a clear error, exit status 2
+    assert (
+        main(
+            [*args[:3], "--preset", "dicface", "--out", str(tmp_path / "d"), "--quiet", "--upsample", "cubic"]
+        )
+        == 2
+    )
+    assert "already at the GT size" in capsys.readouterr().err
