@@ -109,9 +109,11 @@ def test_manifest_records_every_parameter(small_demo, tmp_path):
             assert (fr["delta"], fr["gray"]) == build_preset("keep").first_noise_draw(cid, 0, t)
 
 
-def test_parameter_ranges_statistically():
-    """Over 300 clip ids the draws cover the protocol ranges with the protocol frequencies."""
-    pr = build_preset("vfhq-x4")
+@pytest.mark.parametrize("preset", ["vfhq-x4", "keep", "dicface"])
+def test_parameter_ranges_statistically(preset):
+    """Over 300 clip ids the draws cover the protocol ranges with the protocol frequencies (v2)."""
+    pr = build_preset(preset)
+    assert pr.version == "2"
     n = 300
     ps = [pr.sample_clip_params(f"Clip+id{i:04d}+P0+C0+F0-99", 0) for i in range(n)]
     sig = np.array([s for p in ps for s in (p["blur"]["sigma_x"], p["blur"]["sigma_y"])])
@@ -413,3 +415,10 @@ def test_cli_degrade_export_layouts(tmp_path, capsys):
         == 2
     )
     assert "already at the GT size" in capsys.readouterr().err
+
+
+def test_v2_keeps_the_v1_draws():
+    """Only the pipeline changed in v2: the draws are v1's (values from the v1 code, git 4637a59)."""
+    p = build_preset("vfhq-x4").sample_clip_params("astronaut_a", 0)
+    assert p["crf"] == 19 and p["interpolation"] == "linear" and p["blur"]["kind"] == "iso"
+    assert p["blur"]["sigma_x"] == pytest.approx(4.020836773911369, abs=1e-15)

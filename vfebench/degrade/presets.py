@@ -34,10 +34,11 @@ assembly (not byte-stable, see :func:`vfebench.degrade.ops.x264_asm`), RGB every
 records stay readable and are labelled by :func:`preset_label` as "pre-fix"; the gate treats a
 different preset version as incomparable.
 
-Determinism: every draw comes from a generator seeded by ``(preset, version, clip id, seed)``
-(clip-level draws) or ``(preset, version, clip id, seed, frame index)`` (per-frame draws), never
-from global state or iteration order, so a clip's LQ does not depend on which other clips are
-degraded, in which order, or on the frame count. Bump ``version`` whenever output bytes change.
+Determinism: every draw comes from a generator seeded by ``(preset, draws version, clip id,
+seed)`` (clip-level draws) or ``(preset, draws version, clip id, seed, frame index)`` (per-frame
+draws), never from global state or iteration order, so a clip's LQ does not depend on which other
+clips are degraded, in which order, or on the frame count. Bump ``version`` whenever output
+bytes change; ``draws_version`` only when the sampling changes (v2 keeps v1's draws).
 """
 
 from __future__ import annotations
@@ -79,6 +80,10 @@ class Preset:
     interpolation_p: ClassVar[tuple[float, ...]] = (0.2, 0.4, 0.4)
     crf_range: ClassVar[tuple[int, int]] = (18, 25)  # randint: high exclusive
     codec_rate: ClassVar[int] = 1  # the reference's add_stream('libx264', rate=1)
+    #: version of the random draws (kernel, interpolation, crf, δ, grey), bumped only when the
+    #: sampling changes: v2 draws what v1 drew for the same clip and seed, so a v1 → v2
+    #: difference is the pipeline's, not a new draw
+    draws_version: ClassVar[str] = "1"
     noise_before_down: ClassVar[bool] = True
     noise_after_down: ClassVar[bool] = False
     upsample_back: ClassVar[bool] = False
@@ -108,7 +113,7 @@ class Preset:
 
     # ------------------------------------------------------------------ sampling
     def _rng(self, clip_id: str, seed: int, *extra: Any) -> np.random.Generator:
-        return np.random.default_rng(seed_from(self.name, self.version, clip_id, int(seed), *extra))
+        return np.random.default_rng(seed_from(self.name, self.draws_version, clip_id, int(seed), *extra))
 
     def sample_clip_params(self, clip_id: str, seed: int) -> dict[str, Any]:
         """Clip-level draws: blur kernel, interpolation, CRF."""
