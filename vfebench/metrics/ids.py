@@ -49,6 +49,10 @@ class IDS(FaceMetric):
     level: ClassVar[str] = "frame"
     assets: ClassVar[tuple[str, ...]] = ("arcface_ir_se50",)
     modes: ClassVar[tuple[str, ...]] = ("clean", "bfvr", "bfvr_bug")
+    options_doc: ClassVar[dict[str, str]] = {
+        "backend": "identity network: ir_se50 (default, the paper's) or insightface (ONNX)",
+        "weights": "local weights file used instead of the catalogue asset (recorded by its sha256)",
+    }
     precision: ClassVar[int] = 4
     description: ClassVar[str] = (
         "ArcFace IR-SE50 cosine similarity of MTCNN-aligned faces, restored vs GT, per frame → clip → "

@@ -28,6 +28,10 @@ class PSNR(FrameMetric):
     precision: ClassVar[int] = 2
     batch_size: ClassVar[int] = 16
     description: ClassVar[str] = "PSNR (dB), RGB, 0..255, BasicSR formula"
+    options_doc: ClassVar[dict[str, str]] = {
+        "crop_border": "pixels removed on each side before scoring (default 0)",
+        "test_y_channel": "score BT.601 Y only, as BasicSR (default false)",
+    }
 
     def __init__(self, mode: str = "clean", crop_border: int = 0, test_y_channel: bool = False, **kw) -> None:
         if int(crop_border) < 0:
