@@ -73,12 +73,13 @@ class IDS(FaceMetric):
         self._check(pred, gt)
         self._ensure(ctx)
         w = self.resolve_weights()
-        ep = self.analysis.arcface(pred, ctx.features, w, self.backend)
-        eg = self.analysis.arcface(gt, ctx.features, w, self.backend)
+        recipe = "clean" if self.mode == "clean" else "bfvr"
+        ep = self.analysis.arcface(pred, ctx.features, w, self.backend, recipe)
+        eg = self.analysis.arcface(gt, ctx.features, w, self.backend, recipe)
         per = cosine_rows(ep["emb"], eg["emb"])
         both = ep["found"] & eg["found"]
         per[~both] = np.nan
-        extras: dict[str, Any] = {"backend": self.backend}
+        extras: dict[str, Any] = {"backend": self.backend, "detect_align": recipe}
         if self.mode == "clean":
             n = ctx.max_frames or pred.num_frames
             per, both = per[:n], both[:n]
