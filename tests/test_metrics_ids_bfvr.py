@@ -109,3 +109,51 @@ def test_reference_pyramid_and_softmax_axis():
     assert mtcnn_ref.nms(boxes, 0.5) == [0, 2]
     assert mtcnn_ref.nms(boxes, 0.5, mode="min") == [0, 2]
     assert mtcnn_ref.nms(boxes, 0.99) == [0, 1, 2]
+
+
+# ----------------------------------------------------------------------------- detector on real pixels
+@pytest.fixture(scope="module")
+def face512() -> np.ndarray:
+    cv2 = pytest.importorskip("cv2")
+    from skimage import data
+
+    return cv2.resize(data.astronaut(), (512, 512), interpolation=cv2.INTER_AREA)
+
+
+def test_bfvr_detector_and_ids_mode_use_the_reference_recipe(face512, tmp_path):
+    torch = pytest.importorskip("torch")
+    pytest.importorskip("facenet_pytorch")
+    from test_metrics_face_nets import tiny_ir_se_file
+
+    from vfebench.metrics import build_metric
+    from vfebench.metrics.base import FeatureStore, ScoreContext
+    from vfebench.metrics.features import mtcnn_ref
+    from vfebench.metrics.features.faces import get_analysis
+    from vfebench.video import Clip
+
+    torch.set_num_threads(1)
+    boxes, lms = mtcnn_ref.detect_faces(face512, mtcnn_ref.load_nets())
+    assert len(boxes) >= 1 and lms.shape[1:] == (5, 2)
+    assert np.all(np.diff(boxes[:, 4]) <= 0)  # most probable first
+    x1, y1, x2, y2 = boxes[0, :4]
+    assert np.all((lms[0][:, 0] > x1) & (lms[0][:, 0] < x2) & (lms[0][:, 1] > y1) & (lms[0][:, 1] < y2))
+    assert lms[0][0, 0] < lms[0][1, 0]  # left eye left of right eye
+    # the clean detector finds the same face, a few pixels away
+    store = FeatureStore()
+    clip = Clip("a", face512[None])
+    an = get_analysis("cpu")
+    clean, ref = an.mtcnn(clip, store), an.mtcnn(clip, store, recipe="bfvr")
+    assert clean["found"][0] and ref["found"][0]
+    assert np.abs(clean["lm5"][0] - ref["lm5"][0]).max() < 30
+    np.testing.assert_allclose(ref["lm5"][0], lms[0], atol=1e-4)
+    # ids:bfvr runs on those landmarks and the cp2tform alignment; clean on its own
+    w = tiny_ir_se_file(tmp_path / "ir.pth")
+    shifted = np.roll(face512, 4, axis=1)
+    pred, gt = Clip("c", np.stack([shifted] * 2)), Clip("c", np.stack([face512] * 2))
+    ctx = ScoreContext(features=store)
+    rb = build_metric("ids:bfvr", weights=str(w)).score_clip(pred, gt, ctx)
+    rc = build_metric("ids", weights=str(w)).score_clip(pred, gt, ctx)
+    assert rb.extras["detect_align"] == "bfvr" and rc.extras["detect_align"] == "clean"
+    assert rb.n_frames == 2 and rc.n_frames == 2
+    assert rb.value != rc.value
+    assert any(k[0] == "arcface_ir_se50_bfvr" for k in store._mem)
