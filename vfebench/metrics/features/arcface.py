@@ -23,8 +23,10 @@ and a black border to 112×112 in both:
 - ``bfvr``: what TreB1eN's ``mtcnn.align`` (used by BFVR-STC) computes: the fit runs the other
   way (template → image, residual in image pixels) and is inverted, with MATLAB cp2tform's
   reflection test (:func:`cp2tform_similarity`). The two fits differ whenever the landmarks are
-  not an exact similarity of the template: the issue that introduced ``bfvr`` measured a median
-  0.23 px and up to 3.9 px between the crop points on real, noisy landmarks.
+  not an exact similarity of the template. Measured on 69 real 512×512 frames of
+  ``../shared/data/faces`` (the reference detector's landmarks): the 5 landmarks land a median
+  0.20 px apart in the 112×112 crop (95th percentile 1.46 px, max 4.2 px); the reflective
+  branch was never taken on those frames (it is on 217 of 1500 synthetic sets in the tests).
 """
 
 from __future__ import annotations
