@@ -18,8 +18,7 @@ descriptors have unit-ish norm, so cosine and distance are tied: ``d² ≈ 2 −
 cosine similarity is therefore high for everyone: on real clips (issue #12) two different
 people scored 0.81 and a man vs a woman 0.83, while a ×4-degraded copy of the same clip scored
 0.975. The useful range of IDS-dlib is about 0.8–1.0, and differences of a few hundredths
-matter. Measured here on ``../shared/data/faces`` (8 HQ clips, 12 frames each, 512×512):
-see :data:`MEASURED`. Per clip, ``extras`` records the mean distance and the **verification
+matter. Per clip, ``extras`` records the mean distance and the **verification
 rate**: the fraction of scored frames whose distance is below 0.6 (restored and GT judged the
 same person). The rate is also a column of its own, metric ``ids_dlib_vr``.
 """
@@ -39,8 +38,6 @@ from vfebench.video import Clip
 DLIB_VERSION = "1"
 #: dlib's same-person decision threshold on the descriptor distance
 THRESHOLD = 0.6
-#: measured ranges (cosine; distance), see the module docstring
-MEASURED = "see the module docstring"
 _MODELS: dict[str, Any] = {}
 _LOCK = threading.Lock()
 
