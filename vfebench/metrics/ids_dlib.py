@@ -13,9 +13,8 @@ descriptors of restored and GT frame t; clip = mean over frames with a face in b
 over clips. Higher is better; values are not comparable to ArcFace IDS.
 
 How to read it. dlib's descriptor is trained so that two faces of the same person are at a
-Euclidean distance below **0.6** (:data:`THRESHOLD`, dlib's documented decision threshold; the
-descriptors have unit-ish norm, so cosine and distance are tied: ``d² ≈ 2 − 2·cos``). Its
-cosine similarity is therefore high for everyone: on real clips (issue #12) two different
+Euclidean distance below **0.6** (:data:`THRESHOLD`, dlib's documented decision threshold).
+Its cosine similarity is high for everyone: on real clips (issue #12) two different
 people scored 0.81 and a man vs a woman 0.83, while a ×4-degraded copy of the same clip scored
 0.975. The useful range of IDS-dlib is about 0.8–1.0, and differences of a few hundredths
 matter. Per clip, ``extras`` records the mean distance and the **verification
