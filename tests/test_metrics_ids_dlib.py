@@ -56,3 +56,26 @@ def test_other_person_scores_lower(face_clip, shared_faces):
     clip = Clip("astro", np.stack([other] * 3))
     r = build_metric("ids_dlib").score_clip(clip, face_clip, ScoreContext())
     assert r.extras["mean_distance"] > 0.6 and r.value < 0.9
+
+
+def test_verification_rate_extra_and_column(face_clip, shared_faces):
+    import cv2
+
+    from vfebench.metrics.ids_dlib import THRESHOLD
+
+    ctx = ScoreContext(features=FeatureStore())
+    same = build_metric("ids_dlib").score_clip(face_clip, face_clip, ctx)
+    assert THRESHOLD == 0.6 and same.extras["verification_rate"] == 1.0 and same.extras["threshold"] == 0.6
+    vr = build_metric("ids_dlib_vr").score_clip(face_clip, face_clip, ctx)
+    assert vr.value == 1.0 and vr.n_frames == 3 and np.all(vr.per_frame == 1.0)
+    other = read_image(shared_faces / "images" / "face_recognition_obama_1080p.jpg")
+    h, w = other.shape[:2]
+    s = min(h, w)
+    other = cv2.resize(other[(h - s) // 2 : (h + s) // 2, (w - s) // 2 : (w + s) // 2], (256, 256))
+    # frames 0, 1 the same person, frame 2 another one: rate 2/3, per frame 1, 1, 0
+    mixed = face_clip.with_frames(np.stack([face_clip.frames[0], face_clip.frames[1], other]))
+    r = build_metric("ids_dlib_vr").score_clip(mixed, face_clip, ctx)
+    assert r.per_frame.tolist() == [1.0, 1.0, 0.0] and r.value == pytest.approx(2 / 3)
+    assert build_metric("ids_dlib").score_clip(mixed, face_clip, ctx).extras[
+        "verification_rate"
+    ] == pytest.approx(2 / 3)

@@ -171,8 +171,9 @@ def test_bad_inputs_name_the_clip(rng):
         m(a, bad, clip_id="clipN")
     with pytest.raises(InputError, match=r"needs a reference"):
         m(a)
-    with pytest.raises(InputError, match=r"niqe: clip 'tiny'.*192"):
-        build_metric("niqe")(Clip("tiny", a))
+    # a frame NIQE cannot score is NaN with the reason (tests/test_metrics_edges.py), not an error
+    tiny = build_metric("niqe")(Clip("tiny", a))
+    assert np.isnan(tiny.value) and "192" in tiny.reason
     # float input in range is accepted and equals the uint8 result
     assert build_metric("psnr")(a / 255.0, a[::-1] / 255.0).value == pytest.approx(m(a, a[::-1]).value)
 
@@ -227,6 +228,16 @@ def test_niqe_params_shipped():
     assert mu[:2] == pytest.approx([2.60131368, 0.90570272], abs=1e-7)
 
 
+#: NIQE vs pyiqa, relative. Set from measured variation: ≤ 1e-5 in the environment that wrote
+#: this, 1.4e-3 on another CPU with the same pinned versions (issue #12); and, simulated here, a
+#: uniform ±6e-5 (0..255 scale) difference in the scale-2 float32 bicubic image (the size of the
+#: cross-environment difference measured there) moved NIQE by up to 7.3e-3 relative (median
+#: 1.1e-3; 13 frames: these astronaut crops, 5 ../shared faces frames, the 5 pyiqa calibration
+#: images; 8 seeds), because the AGGD shape is an argmin over a 0.001-step table and can jump a
+#: step. 1e-2 covers that with margin; a real formula error moves NIQE by far more.
+NIQE_VS_PYIQA_REL = 1e-2
+
+
 def test_niqe_matches_pyiqa_on_real_frames(tmp_path):
     import torch
 
@@ -240,10 +251,9 @@ def test_niqe_matches_pyiqa_on_real_frames(tmp_path):
     except Exception as exc:  # the demo source is being written by another engineer
         print(f"demo source unavailable ({exc}); astronaut crops only")
     frames = np.concatenate(frames)
-    ours = build_metric("niqe").score_frames(frames, None)
+    ours = build_metric("niqe").score_frames(frames, None).values
     ref = _pyiqa_niqe(frames, tmp_path)
-    assert np.all(np.abs(ours - ref) / ref <= 1e-3), (ours, ref)
-    assert np.all(np.abs(ours - ref) / ref <= 1e-5), "expected float32-level agreement"
+    assert np.all(np.abs(ours - ref) / ref <= NIQE_VS_PYIQA_REL), (ours, ref)
 
 
 @pytest.mark.shared
@@ -261,9 +271,9 @@ def test_niqe_matches_pyiqa_on_shared_faces(shared_faces, tmp_path):
         f = next(iter_frames(v, max_frames=1))
         frames.append(f[:384, :384])  # one size so the batch stacks
     frames = np.stack([f for f in frames if f.shape[:2] == (384, 384)])
-    ours = build_metric("niqe").score_frames(frames, None)
+    ours = build_metric("niqe").score_frames(frames, None).values
     ref = _pyiqa_niqe(frames, tmp_path)
-    assert np.all(np.abs(ours - ref) / ref <= 1e-3), (ours, ref)
+    assert np.all(np.abs(ours - ref) / ref <= NIQE_VS_PYIQA_REL), (ours, ref)
 
 
 # ----------------------------------------------------------------------------- LPIPS

@@ -23,6 +23,7 @@ COMMANDS: dict[str, str] = {
     "assets": "list, fetch, verify or import pinned weights",
     "report": "render run records as Markdown / LaTeX / HTML tables and plots",
     "gate": "compare a candidate run with a baseline (exit 0 pass / 1 fail / 2 incomparable)",
+    "calibrate": "check metrics against officially published values on pinned inputs",
 }
 
 

@@ -22,6 +22,7 @@ METRICS: Registry[Any] = Registry(
         "clipiqa": "vfebench.metrics.clipiqa:CLIPIQA",
         "ids": "vfebench.metrics.ids:IDS",
         "ids_dlib": "vfebench.metrics.ids_dlib:IDSDlib",
+        "ids_dlib_vr": "vfebench.metrics.ids_dlib:IDSDlibVR",
         "akd": "vfebench.metrics.akd:AKD",
         "tlme": "vfebench.metrics.tlme:TLME",
         "tlme_ref": "vfebench.metrics.tlme:TLMERef",

@@ -44,6 +44,10 @@ class AKD(FaceMetric):
     scale: ClassVar[float] = 1000.0
     level: ClassVar[str] = "frame"
     modes: ClassVar[tuple[str, ...]] = ("clean",)
+    options_doc: ClassVar[dict[str, str]] = {
+        "backend": "landmarks: mediapipe (default, 478 FaceMesh) or fan68 (face-alignment FAN)",
+        "weights": "local FAN weights file for backend=fan68 (recorded by its sha256)",
+    }
     precision: ClassVar[int] = 4
     description: ClassVar[str] = (
         "Mean distance of 478 MediaPipe FaceMesh landmarks (normalised x, y) between restored and GT, "

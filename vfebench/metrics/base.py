@@ -1,7 +1,20 @@
 """Metric framework: metadata as class attributes, pure functional cores, shared features.
 
 Aggregation (protocol.md): per frame → mean per clip → mean over clips, unless a metric says
-otherwise. Per-clip results are always kept (:class:`ClipResult`), so reports can add
+otherwise.
+
+Values that cannot be computed vs extreme values (one rule for every metric):
+
+- **NaN = "could not be scored"**, always with a reason (a frame without a face, a flat frame
+  NIQE cannot model, a frame too small for the metric). NaN frames are skipped and counted
+  (``ClipResult.n_skipped``); a clip with no scorable frame is NaN with the reason; NaN clips
+  are left out of the set mean (and counted by the reports).
+- **±inf is a legitimate value** (PSNR of identical frames). It is kept and averaged like any
+  other value, as the reference scripts do (``np.mean``): a clip with one identical frame has
+  a clip PSNR of ``inf``, and a set with one ``inf`` clip has a set value of ``inf``.
+- In JSON (records, caches, ``score --json``) NaN is ``null`` and ±inf is the string ``"inf"`` /
+  ``"-inf"`` (:func:`json_value`), so the files stay valid JSON (``Infinity`` is not JSON);
+  :func:`from_json_value` reads them back. Per-clip results are always kept (:class:`ClipResult`), so reports can add
 confidence intervals. A metric's *raw* value is stored; reports show ``raw × scale`` under the
 ``display`` name (e.g. AKD is stored in normalised units and shown as ``AKD*`` = ×1000).
 
@@ -24,6 +37,42 @@ import numpy as np
 
 from vfebench.errors import InputError
 from vfebench.video import Clip
+
+
+def json_value(v: Any) -> float | str | None:
+    """A raw value for JSON: NaN/None → ``None``, ±inf → ``"inf"``/``"-inf"``, else a float."""
+    if v is None:
+        return None
+    f = float(v)
+    if math.isnan(f):
+        return None
+    if math.isinf(f):
+        return "inf" if f > 0 else "-inf"
+    return f
+
+
+def from_json_value(v: Any) -> float:
+    """Inverse of :func:`json_value`: ``None`` → NaN, ``"inf"``/``"-inf"`` → ±inf, numbers as floats."""
+    if v is None:
+        return float("nan")
+    return float(v)
+
+
+@dataclass
+class FrameScores:
+    """What :meth:`FrameMetric.score_frames` may return instead of a plain array: per-frame values
+    (NaN where a frame cannot be scored) and, per frame, why (``""`` for a scored frame)."""
+
+    values: np.ndarray
+    reasons: list[str]
+
+
+def summarise_reasons(reasons: Sequence[str]) -> str:
+    """``["flat frame", "flat frame", "no face"]`` → ``"2 frame(s): flat frame; 1 frame(s): no face"``."""
+    from collections import Counter
+
+    counts = Counter(r for r in reasons if r)
+    return "; ".join(f"{n} frame(s): {r}" for r, n in counts.items())
 
 
 @dataclass
@@ -51,7 +100,7 @@ class ClipResult:
     def to_dict(self, with_frames: bool = False) -> dict[str, Any]:
         d: dict[str, Any] = {
             "clip_id": self.clip_id,
-            "value": None if math.isnan(self.value) else float(self.value),
+            "value": json_value(self.value),
             "n_frames": self.n_frames,
             "n_skipped": self.n_skipped,
         }
@@ -60,7 +109,7 @@ class ClipResult:
         if self.extras:
             d["extras"] = self.extras
         if with_frames and self.per_frame is not None:
-            d["per_frame"] = [None if not np.isfinite(v) else float(v) for v in self.per_frame]
+            d["per_frame"] = [json_value(v) for v in self.per_frame]
         return d
 
 
@@ -212,10 +261,17 @@ class LazyClips(Sequence):
         return self._loaders[i]()
 
 
-def nanmean(values: Sequence[float]) -> float:
-    arr = np.asarray([v for v in values if v is not None], dtype=np.float64)
-    arr = arr[np.isfinite(arr)]
-    return float(arr.mean()) if arr.size else float("nan")
+def nanmean(values: Sequence[Any]) -> float:
+    """Mean of the values that are not NaN/None; ±inf (also as JSON ``"inf"``) is kept and
+    propagates, as ``np.mean`` in the reference scripts. NaN when nothing is left."""
+    arr = np.asarray([from_json_value(v) for v in values], dtype=np.float64)
+    arr = arr[~np.isnan(arr)]
+    if not arr.size:
+        return float("nan")
+    if np.isinf(arr).any():  # mean without overflow warnings: inf, -inf, or NaN for both signs
+        pos, neg = bool((arr == np.inf).any()), bool((arr == -np.inf).any())
+        return float("nan") if (pos and neg) else (float("inf") if pos else float("-inf"))
+    return float(arr.mean())
 
 
 class Metric:
@@ -234,19 +290,39 @@ class Metric:
     precision: ClassVar[int] = 4  # decimals shown in reports (after scaling)
     recon: ClassVar[bool] = False  # our documented reconstruction (protocol.md [recon])
     description: ClassVar[str] = ""
+    #: options this class accepts (name → one-line help); merged along the class hierarchy by
+    #: :meth:`declared_options`. Any other option is rejected (with a did-you-mean), so a typo
+    #: never reaches a cache key or a record.
+    options_doc: ClassVar[dict[str, str]] = {}
 
     def __init__(self, mode: str = "clean", **options: Any) -> None:
-        if mode not in self.modes:
-            from vfebench.registry import did_you_mean
+        from vfebench.registry import did_you_mean
 
+        if mode not in self.modes:
             raise InputError(
                 f"metric {self.name!r} has no mode {mode!r}.{did_you_mean(mode, self.modes)} "
                 f"Modes: {', '.join(self.modes)}"
             )
+        known = self.declared_options()
+        for k in options:
+            if k not in known:
+                listed = ", ".join(sorted(known)) if known else "none"
+                raise InputError(
+                    f"metric {self.name!r} has no option {k!r}.{did_you_mean(k, tuple(known))} "
+                    f"Options: {listed} (see vfebench ls metrics)"
+                )
         self.mode = mode
         self.options = options
         self.device = "cpu"
         self._ready = False
+
+    @classmethod
+    def declared_options(cls) -> dict[str, str]:
+        """Every option this metric accepts (name → help), from this class and its bases."""
+        out: dict[str, str] = {}
+        for klass in reversed(cls.__mro__):
+            out.update(klass.__dict__.get("options_doc", {}))
+        return out
 
     # -- identity -----------------------------------------------------------------------
     def required_assets(self) -> tuple[str, ...]:
@@ -304,6 +380,7 @@ class Metric:
             "precision": cls.precision,
             "recon": cls.recon,
             "description": cls.description,
+            "options": cls.declared_options(),
         }
 
     # -- lifecycle ----------------------------------------------------------------------
@@ -374,25 +451,50 @@ class FrameMetric(Metric):
 
     level: ClassVar[str] = "frame"
     batch_size: ClassVar[int] = 8
+    options_doc: ClassVar[dict[str, str]] = {"batch_size": "frames per batch (speed only)"}
 
-    def score_frames(self, pred: np.ndarray, gt: np.ndarray | None) -> np.ndarray:
+    def score_frames(self, pred: np.ndarray, gt: np.ndarray | None) -> np.ndarray | FrameScores:
+        """``B`` float64 values (NaN for a frame that cannot be scored, ±inf allowed), or a
+        :class:`FrameScores` that also says why each NaN frame could not be scored."""
         raise NotImplementedError(f"{type(self).__name__} must implement score_frames")
 
     def score_clip(self, pred: Clip, gt: Clip | None, ctx: ScoreContext) -> ClipResult:
         pred, gt = self._prepare(pred, gt, ctx)
-        vals = []
+        vals: list[np.ndarray] = []
+        reasons: list[str] = []
         bs = max(1, int(self.options.get("batch_size", self.batch_size)))
         for s in range(0, pred.num_frames, bs):
             p = pred.frames[s : s + bs]
             g = gt.frames[s : s + bs] if gt is not None else None
             try:
-                vals.append(np.asarray(self.score_frames(p, g), dtype=np.float64).reshape(-1))
+                got = self.score_frames(p, g)
             except InputError as exc:
                 raise InputError(
                     f"{self.name}: clip {pred.id!r}, frames {s}..{s + len(p) - 1}: {exc}"
                 ) from exc
+            if isinstance(got, FrameScores):
+                v = np.asarray(got.values, dtype=np.float64).reshape(-1)
+                reasons.extend(got.reasons)
+            else:
+                v = np.asarray(got, dtype=np.float64).reshape(-1)
+                reasons.extend("" if not np.isnan(x) else "could not be scored" for x in v)
+            vals.append(v)
         per_frame = np.concatenate(vals)
-        ok = np.isfinite(per_frame)
-        value = float(per_frame[ok].mean()) if ok.any() else float("nan")
-        reason = "" if ok.all() else f"{int((~ok).sum())} frame(s) could not be scored"
-        return ClipResult(pred.id, value, int(ok.sum()), int((~ok).sum()), reason, per_frame)
+        return self.frame_result(pred.id, per_frame, reasons)
+
+    @staticmethod
+    def frame_result(clip_id: str, per_frame: np.ndarray, reasons: Sequence[str] = ()) -> ClipResult:
+        """Clip result from per-frame values: mean of the non-NaN frames (inf propagates), NaN
+        frames skipped and counted, their reasons summarised."""
+        per_frame = np.asarray(per_frame, dtype=np.float64)
+        ok = ~np.isnan(per_frame)
+        value = nanmean(per_frame)
+        reason = ""
+        if not ok.all():
+            why = [r for r, good in zip(reasons, ok) if not good and r] if reasons else []
+            reason = f"{int((~ok).sum())} frame(s) could not be scored"
+            if len(set(why)) == 1:
+                reason += f": {why[0]}"
+            elif why:
+                reason += " (" + summarise_reasons(why) + ")"
+        return ClipResult(clip_id, value, int(ok.sum()), int((~ok).sum()), reason, per_frame)

@@ -48,6 +48,9 @@ class CLIPIQA(FrameMetric):
     assets: ClassVar[tuple[str, ...]] = ("clip_rn50",)
     precision: ClassVar[int] = 4
     batch_size: ClassVar[int] = 4
+    options_doc: ClassVar[dict[str, str]] = {
+        "weights": "local weights file used instead of the catalogue asset (recorded by its sha256)",
+    }
     description: ClassVar[str] = "CLIP-IQA (clipiqa: RN50, 5 antonym prompts; pyiqa arch, verified weights)"
 
     def __init__(self, mode: str = "clean", **options: Any) -> None:
@@ -85,7 +88,7 @@ class CLIPIQA(FrameMetric):
     def setup(self, device: str = "cpu") -> None:
         from vfebench import assets
 
-        path = assets.asset_path("clip_rn50")  # fail fast, before importing torch
+        path = self.weights_file()  # weights=PATH or the verified asset; fail fast, before torch
         require("torch", purpose="CLIP-IQA")
         sd = assets.load_torch_state_dict(path)
         self._net = self.build(sd)

@@ -39,6 +39,10 @@ class FaceCons(FaceMetric):
     assets: ClassVar[tuple[str, ...]] = ("clip_vit_b32",)
     weights_asset: ClassVar[str] = "clip_vit_b32"
     modes: ClassVar[tuple[str, ...]] = ("clean", "evalcrafter")
+    options_doc: ClassVar[dict[str, str]] = {
+        "antialias": "evalcrafter mode: true = antialiased resize (torchvision >= 0.17); default false",
+        "weights": "local weights file used instead of the catalogue asset (recorded by its sha256)",
+    }
     precision: ClassVar[int] = 4
     description: ClassVar[str] = (
         "CLIP ViT-B/32 cosine of every frame to the first, mean per clip → set (EvalCrafter "

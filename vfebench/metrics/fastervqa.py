@@ -102,6 +102,11 @@ class FasterVQA(Metric):
     extra: ClassVar[str] = "video"
     assets: ClassVar[tuple[str, ...]] = ("fastervqa_3d",)
     modes: ClassVar[tuple[str, ...]] = ("clean", "vqa_py", "fusion")
+    options_doc: ClassVar[dict[str, str]] = {
+        "samples": "random fragment samplings averaged per clip (default 1)",
+        "batch_size": "samplings per forward pass (speed only)",
+        "weights": "local weights file used instead of the catalogue asset (recorded by its sha256)",
+    }
     precision: ClassVar[int] = 4
     description: ClassVar[str] = (
         "FasterVQA (Swin-T 3D + GRPB, fragments 7×7×32, 8×4 frames), sigmoid-rescaled"

@@ -50,6 +50,13 @@ class FVD(Metric):
     extra: ClassVar[str] = "video"
     assets: ClassVar[tuple[str, ...]] = ("i3d_torchscript",)
     modes: ClassVar[tuple[str, ...]] = ("per_video_mean", "dataset", "bfvr", "clean")
+    options_doc: ClassVar[dict[str, str]] = {
+        "backend": "I3D implementation: torchscript (default) or pytorch",
+        "frames": "frames per clip fed to I3D (default 24)",
+        "window": "window length in dataset mode (default 16)",
+        "eps": "covariance regulariser (default 1e-6)",
+        "weights": "local weights file used instead of the catalogue asset (recorded by its sha256)",
+    }
     precision: ClassVar[int] = 2
     description: ClassVar[str] = "Fréchet Video Distance, I3D Kinetics-400 logits (StyleGAN-V detector)"
 

@@ -15,10 +15,12 @@ applied; other sizes are scored as they are.)
 
 from __future__ import annotations
 
+from pathlib import Path
 from typing import Any, ClassVar
 
 import numpy as np
 
+from vfebench.errors import InputError
 from vfebench.metrics.base import ClipResult, FrameMetric, ScoreContext
 from vfebench.utils import require
 from vfebench.video import Clip
@@ -44,6 +46,10 @@ class LPIPS(FrameMetric):
     precision: ClassVar[int] = 4
     batch_size: ClassVar[int] = 8
     net: ClassVar[str] = "alex"
+    options_doc: ClassVar[dict[str, str]] = {
+        "weights": "local LPIPS v0.1 linear-heads file (alex.pth / vgg.pth) instead of the asset",
+        "trunk": "local torchvision backbone file (AlexNet / VGG16 state dict) instead of the asset",
+    }
     description: ClassVar[str] = (
         "LPIPS v0.1 AlexNet, RGB in [-1,1] (lpips 0.1.4); bfvr: BFVR-STC VGG/BGR/[-3,1]/24f"
     )
@@ -59,12 +65,35 @@ class LPIPS(FrameMetric):
         return "vgg" if self.mode == "bfvr" else self.net
 
     def required_assets(self) -> tuple[str, ...]:
-        return self._ASSETS[self.backbone]
+        trunk, heads = self._ASSETS[self.backbone]
+        return tuple(a for a, opt in ((trunk, "trunk"), (heads, "weights")) if not self.options.get(opt))
+
+    def identity(self) -> dict[str, Any]:
+        ident = super().identity()
+        if self.options.get("trunk"):  # like weights=: a local trunk is recorded by its own hash
+            from vfebench.assets import file_sha256
+
+            p = Path(self.options["trunk"]).expanduser()
+            ident["trunk_sha256"] = file_sha256(p) if p.is_file() else None
+        return ident
+
+    def _local_or_asset(self, option: str, asset: str) -> Path:
+        """The ``option=PATH`` file when given (it must exist), else the verified asset."""
+        from vfebench import assets
+
+        if self.options.get(option):
+            p = Path(self.options[option]).expanduser()
+            if not p.is_file():
+                raise InputError(f"{self.name}: {option} file {p} does not exist (option {option}=...)")
+            return p
+        return assets.asset_path(asset)
 
     def setup(self, device: str = "cpu") -> None:
         from vfebench import assets
 
-        trunk, heads = (assets.asset_path(a) for a in self.required_assets())  # fail fast, before torch
+        trunk_asset, heads_asset = self._ASSETS[self.backbone]
+        trunk = self._local_or_asset("trunk", trunk_asset)  # fail fast, before torch
+        heads = self._local_or_asset("weights", heads_asset)
         torch = require("torch", purpose="LPIPS")
         require("torchvision", purpose="LPIPS")
         from vfebench.metrics.nets.lpips import LPIPSNet

@@ -48,6 +48,9 @@ class MUSIQ(FrameMetric):
     assets: ClassVar[tuple[str, ...]] = ("musiq_koniq",)
     precision: ClassVar[int] = 2
     batch_size: ClassVar[int] = 1
+    options_doc: ClassVar[dict[str, str]] = {
+        "weights": "local weights file used instead of the catalogue asset (recorded by its sha256)",
+    }
     description: ClassVar[str] = "MUSIQ KonIQ-10k (pyiqa musiq arch, verified weights, no download)"
 
     def __init__(self, mode: str = "clean", **options: Any) -> None:
@@ -67,7 +70,7 @@ class MUSIQ(FrameMetric):
     def setup(self, device: str = "cpu") -> None:
         from vfebench import assets
 
-        path = assets.asset_path("musiq_koniq")  # fail fast, before importing torch
+        path = self.weights_file()  # weights=PATH or the verified asset; fail fast, before torch
         require("torch", purpose="MUSIQ")
         sd = assets.load_torch_state_dict(path)
         self._net = self.build(sd).to(device)

@@ -16,8 +16,11 @@ class PSNR(FrameMetric):
     Input: ``B×H×W×3`` uint8 RGB frames, prediction and GT of the same size. Computed on the
     0..255 scale in float64 over all pixels and the three RGB channels (protocol: crop 0).
     Options: ``crop_border`` (pixels removed on each side), ``test_y_channel`` (BT.601 Y, as
-    BasicSR). Identical frames give ``inf`` per frame; a clip mean is ``inf`` only if every frame
-    is identical. Formula: :func:`vfebench.metrics.functional.psnr` (BasicSR).
+    BasicSR). Identical frames give ``inf`` per frame: a legitimate value, not a skipped frame.
+    It is averaged like any other (the reference, BFVR-STC ``evaluation/eval_psnr_ssim.py``,
+    takes ``np.mean`` per clip and over clips), so a clip with one identical frame has PSNR
+    ``inf`` and so does a set containing it; JSON records hold it as ``"inf"``. Formula:
+    :func:`vfebench.metrics.functional.psnr` (BasicSR).
     """
 
     name: ClassVar[str] = "psnr"
@@ -28,6 +31,10 @@ class PSNR(FrameMetric):
     precision: ClassVar[int] = 2
     batch_size: ClassVar[int] = 16
     description: ClassVar[str] = "PSNR (dB), RGB, 0..255, BasicSR formula"
+    options_doc: ClassVar[dict[str, str]] = {
+        "crop_border": "pixels removed on each side before scoring (default 0)",
+        "test_y_channel": "score BT.601 Y only, as BasicSR (default false)",
+    }
 
     def __init__(self, mode: str = "clean", crop_border: int = 0, test_y_channel: bool = False, **kw) -> None:
         if int(crop_border) < 0:

@@ -29,6 +29,10 @@ class SSIM(FrameMetric):
     precision: ClassVar[int] = 4
     batch_size: ClassVar[int] = 8
     description: ClassVar[str] = "SSIM, RGB per channel, 11x11 Gaussian σ=1.5, BasicSR formula"
+    options_doc: ClassVar[dict[str, str]] = {
+        "crop_border": "pixels removed on each side before scoring (default 0)",
+        "test_y_channel": "score BT.601 Y only, as BasicSR (default false)",
+    }
 
     def __init__(self, mode: str = "clean", crop_border: int = 0, test_y_channel: bool = False, **kw) -> None:
         if int(crop_border) < 0:

@@ -17,6 +17,10 @@ rows):
     ``landmarks[0]``. Keys: ``found`` (T,) bool, ``n_faces`` (T,) int32, ``box`` (T,4) float32
     x1,y1,x2,y2 px, ``prob`` (T,), ``lm5`` (T,5,2) float32 px (left eye, right eye, nose, mouth
     left, mouth right).
+``face_mtcnn_bfvr`` — the same keys from the IDS reference's MTCNN procedure (TreB1eN's port as
+    BFVR-STC runs it: pyramid factor 0.707, PIL bilinear resizes, its P-Net softmax axis; see
+    :mod:`vfebench.metrics.features.mtcnn_ref`) on facenet-pytorch's bundled weights. Used by
+    the IDS compat modes ``bfvr`` / ``bfvr_bug``.
 ``face_mesh`` — MediaPipe 0.10.21 legacy FaceMesh (``static_image_mode=True``,
     ``refine_landmarks=True``, ``max_num_faces=1``, ``min_detection_confidence=0.5``): 478
     landmarks in MediaPipe's normalised coordinates (x/W, y/H, z). BFVR-STC asks for up to 3 faces
@@ -24,6 +28,8 @@ rows):
     score, the one ``max_num_faces=1`` returns. Keys: ``found`` (T,), ``lm`` (T,478,3) float32.
 ``arcface_<backend>`` — identity embeddings of the MTCNN-aligned 112×112 face (see
     :mod:`vfebench.metrics.features.arcface`): ``found`` (T,), ``emb`` (T,512) float32 unit norm.
+    ``arcface_<backend>_bfvr``: the same from ``face_mtcnn_bfvr`` landmarks with the reference's
+    alignment (template → image fit, inverted; ``align_faces(recipe="bfvr")``).
     Backends: ``ir_se50`` (our IR-SE50, ``model_ir_se50.pth``) and ``insightface`` (an insightface
     ArcFace ONNX model such as ``buffalo_l/w600k_r50.onnx`` through onnxruntime; input RGB,
     ``(x − 127.5)/127.5``).
@@ -78,6 +84,7 @@ class FaceAnalysis:
         self.device = device
         self.batch_size = batch_size
         self._mtcnn = None
+        self._ref_nets = None
         self._mesh = None
         self._nets: dict[tuple[str, str], Any] = {}
         self._lock = threading.Lock()
@@ -134,9 +141,42 @@ class FaceAnalysis:
         return self._nets[key]
 
     # ------------------------------------------------------------------ components
-    def mtcnn(self, clip: Clip, store: FeatureStore) -> dict[str, np.ndarray]:
-        """MTCNN boxes, probabilities and 5 landmarks of every frame (first face)."""
+    def mtcnn(self, clip: Clip, store: FeatureStore, recipe: str = "clean") -> dict[str, np.ndarray]:
+        """MTCNN boxes, probabilities and 5 landmarks of every frame (first face).
+
+        ``recipe="bfvr"``: the IDS reference's detector procedure (``face_mtcnn_bfvr``)."""
+        if recipe == "bfvr":
+            return store.get("face_mtcnn_bfvr", MTCNN_VERSION, clip, self._compute_mtcnn_bfvr)
+        if recipe != "clean":
+            raise ValueError(recipe)
         return store.get("face_mtcnn", MTCNN_VERSION, clip, self._compute_mtcnn)
+
+    def _compute_mtcnn_bfvr(self, clip: Clip) -> dict[str, np.ndarray]:
+        from vfebench.metrics.features import mtcnn_ref
+
+        if self._ref_nets is None:
+            require("facenet_pytorch", purpose="MTCNN face detection (IDS)")
+            self._ref_nets = mtcnn_ref.load_nets(self.device)
+        frames = frames_512(clip)
+        t = len(frames)
+        out = {
+            "found": np.zeros(t, bool),
+            "n_faces": np.zeros(t, np.int32),
+            "box": np.full((t, 4), np.nan, np.float32),
+            "prob": np.full(t, np.nan, np.float32),
+            "lm5": np.full((t, 5, 2), np.nan, np.float32),
+        }
+        with self._lock:
+            for i, fr in enumerate(frames):
+                boxes, lms = mtcnn_ref.detect_faces(np.ascontiguousarray(fr), self._ref_nets, self.device)
+                if not len(boxes):
+                    continue
+                out["found"][i] = True
+                out["n_faces"][i] = len(boxes)
+                out["box"][i] = boxes[0, :4]
+                out["prob"][i] = boxes[0, 4]
+                out["lm5"][i] = lms[0]
+        return out
 
     def _compute_mtcnn(self, clip: Clip) -> dict[str, np.ndarray]:
         import torch
@@ -190,16 +230,24 @@ class FaceAnalysis:
         return {"found": found, "lm": lm}
 
     def arcface(
-        self, clip: Clip, store: FeatureStore, weights: str | os.PathLike, backend: str = "ir_se50"
+        self,
+        clip: Clip,
+        store: FeatureStore,
+        weights: str | os.PathLike,
+        backend: str = "ir_se50",
+        recipe: str = "clean",
     ) -> dict[str, np.ndarray]:
-        """Unit-norm identity embeddings of the MTCNN-aligned face of every frame."""
+        """Unit-norm identity embeddings of the MTCNN-aligned face of every frame.
+
+        ``recipe``: ``clean`` (facenet-pytorch MTCNN, direct least-squares alignment) or ``bfvr``
+        (the reference's MTCNN procedure and cp2tform alignment)."""
         if backend not in ("ir_se50", "insightface"):
             from vfebench.errors import InputError
 
             raise InputError(f"unknown identity backend {backend!r}; use ir_se50 or insightface")
         weights = Path(weights)
         version = f"{ARCFACE_VERSION}-{MTCNN_VERSION}-{_weights_tag(weights)}"
-        det = self.mtcnn(clip, store)
+        det = self.mtcnn(clip, store, recipe)
 
         def compute(c: Clip) -> dict[str, np.ndarray]:
             from vfebench.metrics.features.arcface import align_faces
@@ -210,11 +258,12 @@ class FaceAnalysis:
             idx = np.flatnonzero(found)
             for s in range(0, len(idx), self.batch_size):
                 ii = idx[s : s + self.batch_size]
-                faces = align_faces(frames[ii], det["lm5"][ii].astype(np.float64))
+                faces = align_faces(frames[ii], det["lm5"][ii].astype(np.float64), recipe=recipe)
                 emb[ii] = self.embed_faces(faces, weights, backend)
             return {"found": found, "emb": emb}
 
-        return store.get(f"arcface_{backend}", version, clip, compute)
+        kind = f"arcface_{backend}" + ("_bfvr" if recipe == "bfvr" else "")
+        return store.get(kind, version, clip, compute)
 
     def embed_faces(self, faces: np.ndarray, weights: Path, backend: str = "ir_se50") -> np.ndarray:
         """``B×112×112×3`` uint8 aligned faces → ``B×512`` float32 unit-norm embeddings."""

@@ -19,7 +19,19 @@ the numbers of MATLAB's ``niqe_release/modelparameters.mat`` as distributed by B
 b89b595a87ef964cda9913b4d99380ddb6554c965577c0c10cb7b78e31301e87). Lower is better.
 
 pyiqa's float32 steps are mirrored (luma in float32, window rounded to float32, resize in
-float32), so the remaining differences are float32 summation order (measured ≤ 5e-6 relative on 512×512 frames).
+float32), so the remaining differences come from float32 summation order in the scale-2 resize
+(BLAS/SIMD dependent). Measured: ≤ 1e-5 relative against pyiqa in one environment, but 1.4e-3
+relative on another CPU, where the float32 bicubic output differed by up to 6e-5 per pixel
+(0..255 scale); NIQE's argmin over a tabulated AGGD shape can jump one table step, which is
+where a small input difference becomes a 1e-3-level output difference. Simulating that
+(uniform ±6e-5 added to the scale-2 image, 13 real frames, 8 seeds) moved NIQE by up to 7.3e-3
+relative (median 1.1e-3). Tests hold pyiqa agreement to 1e-2 relative for that reason.
+
+Frames that cannot be scored give NaN with a reason (:func:`niqe_with_reasons`), never an
+exception or a numpy warning: frames smaller than 192×192 (two 96×96 blocks per side are the
+minimum for a covariance), and flat frames where fewer than two blocks have texture (an AGGD
+fit of a constant block is 0/0). Blocks that are flat inside a textured frame (black borders)
+are left out per feature, as MATLAB's ``nanmean``/``nancov`` do.
 """
 
 from __future__ import annotations
@@ -155,14 +167,33 @@ def block_features(blocks: np.ndarray) -> np.ndarray:
 
 
 def niqe_y(y: np.ndarray, mu_p: np.ndarray | None = None, cov_p: np.ndarray | None = None) -> float:
-    """NIQE of one ``H×W`` luma image on the 0..255 scale (already rounded), both sides ≥ 192."""
+    """NIQE of one ``H×W`` luma image on the 0..255 scale (already rounded), both sides ≥ 192.
+
+    Raises :class:`InputError` for an image that cannot be scored (too small, or flat);
+    :func:`niqe_y_or_reason` returns NaN and the reason instead.
+    """
+    value, reason = niqe_y_or_reason(y, mu_p, cov_p)
+    if reason:
+        raise InputError(reason)
+    return value
+
+
+def niqe_y_or_reason(
+    y: np.ndarray, mu_p: np.ndarray | None = None, cov_p: np.ndarray | None = None
+) -> tuple[float, str]:
+    """``(NIQE, "")`` of one luma image, or ``(nan, reason)`` when it cannot be scored."""
     if mu_p is None or cov_p is None:
         mu_p, cov_p = pristine_params()
     h, w = y.shape
     nh, nw = h // BLOCK, w // BLOCK
     if nh < 2 or nw < 2:
         # a single block gives a degenerate covariance: refuse instead of printing noise
-        raise InputError(f"NIQE needs frames of at least {2 * BLOCK}×{2 * BLOCK} pixels, got {w}×{h}")
+        return float("nan"), f"NIQE needs frames of at least {2 * BLOCK}×{2 * BLOCK} pixels, got {w}×{h}"
+    with np.errstate(divide="ignore", invalid="ignore", over="ignore"):
+        return _niqe_blocks(y, nh, nw, mu_p, cov_p)
+
+
+def _niqe_blocks(y: np.ndarray, nh: int, nw: int, mu_p: np.ndarray, cov_p: np.ndarray) -> tuple[float, str]:
     img = y[: nh * BLOCK, : nw * BLOCK].astype(np.float64)
     # pyiqa rounds the window to float32 before filtering in float64
     win = _fspecial_gauss(7, 7.0 / 6.0).astype(np.float32).astype(np.float64)
@@ -176,15 +207,35 @@ def niqe_y(y: np.ndarray, mu_p: np.ndarray | None = None, cov_p: np.ndarray | No
         if scale == 1:
             img = imresize_half(img / 255.0) * 255.0
     dist = np.concatenate(feats, axis=1)
-    mu_d = np.nanmean(dist, axis=0)  # NaN features (flat blocks) dropped per entry, as MATLAB
-    cov_d = np.cov(dist[~np.isnan(dist).any(axis=1)], rowvar=False)
-    inv = np.linalg.pinv((cov_p + cov_d) / 2)
+    valid = ~np.isnan(dist).any(axis=1)
+    if valid.sum() < 2:
+        return float("nan"), (
+            f"flat frame: {int(valid.sum())} of {len(valid)} 96×96 blocks have texture, NIQE needs at least 2"
+        )
+    # NaN features (flat blocks) dropped per entry, as MATLAB's nanmean (no warning: counted here)
+    nan = np.isnan(dist)
+    mu_d = np.where(nan, 0.0, dist).sum(axis=0) / (~nan).sum(axis=0)
+    cov_d = np.cov(dist[valid], rowvar=False)
+    try:
+        inv = np.linalg.pinv((cov_p + cov_d) / 2)
+    except np.linalg.LinAlgError as exc:  # pragma: no cover - guarded by the checks above
+        return float("nan"), f"NIQE covariance could not be inverted ({exc})"
     d = mu_p - mu_d
-    return float(np.sqrt(d @ inv @ d))
+    q = float(d @ inv @ d)
+    if not np.isfinite(q) or q < 0:
+        return float("nan"), "NIQE distance is not finite for this frame"
+    return float(np.sqrt(q)), ""
 
 
 def niqe(frames: np.ndarray, crop_border: int = 0) -> np.ndarray:
-    """NIQE of ``[B×]H×W×3`` uint8 RGB frames → float64 scalar array or ``B`` array."""
+    """NIQE of ``[B×]H×W×3`` uint8 RGB frames → float64 scalar array or ``B`` array.
+
+    NaN for a frame that cannot be scored (see :func:`niqe_with_reasons` for why)."""
+    return niqe_with_reasons(frames, crop_border)[0]
+
+
+def niqe_with_reasons(frames: np.ndarray, crop_border: int = 0) -> tuple[np.ndarray, list[str]]:
+    """``(values, reasons)``: NIQE of ``[B×]H×W×3`` frames, NaN with a reason per unscorable frame."""
     a = np.asarray(frames)
     single = a.ndim == 3
     if single:
@@ -192,11 +243,13 @@ def niqe(frames: np.ndarray, crop_border: int = 0) -> np.ndarray:
     if a.ndim != 4 or a.shape[-1] != 3:
         raise InputError(f"NIQE expects [B×]H×W×3 RGB frames, got shape {a.shape}")
     x = a.astype(np.float32) / np.float32(255.0) if a.dtype == np.uint8 else a
-    out = []
+    out, reasons = [], []
     for f in x:
         y = rgb_to_yiq_y(f)
         if crop_border:
             y = y[crop_border:-crop_border, crop_border:-crop_border]
-        out.append(niqe_y(y))
+        v, why = niqe_y_or_reason(y)
+        out.append(v)
+        reasons.append(why)
     res = np.asarray(out, dtype=np.float64)
-    return res[0] if single else res
+    return (res[0] if single else res), reasons
