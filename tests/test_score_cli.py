@@ -180,7 +180,11 @@ def test_one_metric_failing_does_not_stop_the_others(tmp_path, rng, capsys, monk
     fails = {(f["clip_id"], f["metric"]) for f in doc["failures"]}
     assert fails == {("narrow", "t_wide"), ("empty", "t_wide"), ("empty", "psnr")}
     assert any("needs >= 48" in f["reason"] for f in doc["failures"])
-    assert any("zero frames" in f["reason"] or "no frames" in f["reason"] for f in doc["failures"] if f["clip_id"] == "empty")
+    assert any(
+        "zero frames" in f["reason"] or "no frames" in f["reason"]
+        for f in doc["failures"]
+        if f["clip_id"] == "empty"
+    )
     ps = {c["clip_id"]: c["value"] for c in doc["metrics"]["psnr"]["clips"]}
     for cid in ("narrow", "wide"):
         assert ps[cid] == pytest.approx(float(np.mean(psnr(*data[cid]))))

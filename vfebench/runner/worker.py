@@ -293,6 +293,9 @@ class ProcessExecutor:
         if self._setup_error is not None:
             raise self._setup_error
         if self._proc is None:
+            if self._started_once:
+                self.restarts += 1
+            self._started_once = True
             try:
                 self._start()
             except RestoreFailed as exc:
@@ -302,10 +305,7 @@ class ProcessExecutor:
 
     def restore(self, lq: Clip, target) -> Restored:
         if self._proc is None:
-            if self._started_once:
-                self.restarts += 1
             self.setup()
-        self._started_once = True
         try:
             self._conn.send(("restore", lq, target))
         except (OSError, ValueError) as exc:
