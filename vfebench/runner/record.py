@@ -168,8 +168,8 @@ def build_record(run, rows: list[dict], method_info: dict, started: str) -> dict
 
 
 def write_record(out: Path, record: dict[str, Any]) -> None:
-    from vfebench.results import CSV_FILE, RUN_FILE, write_per_clip_csv
+    from vfebench.results import CSV_FILE, RUN_FILE, RunRecord, write_per_clip_csv
     from vfebench.utils import atomic_write_json
 
-    atomic_write_json(out / RUN_FILE, record)
+    atomic_write_json(out / RUN_FILE, RunRecord.from_dict(record).to_dict())
     write_per_clip_csv(record, out / CSV_FILE)
