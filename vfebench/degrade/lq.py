@@ -133,6 +133,7 @@ def degrade_to_dir(
     clip_ids: Iterable[str] | None = None,
     max_frames: int | None = None,
     progress: bool = True,
+    on_clip: Callable[[], None] | None = None,
 ) -> dict:
     """Degrade ``clip_ids`` (default: all) of ``source`` into ``out``; returns the manifest dict.
 
@@ -142,6 +143,7 @@ def degrade_to_dir(
     concurrent calls on one folder compute it once; the manifest is rewritten only when its
     content changes (a read-only folder with everything done works). Every per-clip entry stores
     whatever parameters the preset returned (``params``) plus the GT/LQ content hashes.
+    ``on_clip()`` is called after each clip (progress reporting).
     """
     if not source.has_gt:
         raise InputError(
@@ -165,6 +167,8 @@ def degrade_to_dir(
     entries: dict[str, dict] = {}
     failed: dict[str, str] = {}
     for cid in tqdm(sorted(ids), desc=f"degrade {preset}", unit="clip", disable=not progress):
+        if on_clip is not None and cid != sorted(ids)[0]:
+            on_clip()
         pfile = pdir / f"{safe_name(cid)}.json"
         cdir = lq_clip_dir(out, cid)
         e = _read_entry(pfile)
@@ -193,6 +197,8 @@ def degrade_to_dir(
             }
             atomic_write_text(pfile, json.dumps(e, sort_keys=True) + "\n")
             entries[cid] = e
+    if on_clip is not None and ids:
+        on_clip()
     # merge with clips done earlier in the same folder (another subset), then write the manifest
     for f in sorted(pdir.glob("*.json")) if pdir.is_dir() else []:
         e = _read_entry(f)
@@ -247,6 +253,7 @@ def materialize(
     clip_ids: list[str] | None = None,
     max_frames: int | None = None,
     progress: bool = True,
+    on_clip: Callable[[], None] | None = None,
 ) -> LQSet:
     """The LQ inputs for a run.
 
@@ -259,7 +266,7 @@ def materialize(
     ids = list(clip_ids) if clip_ids is not None else source.clip_ids()
     if preset is not None:
         root = Path(root) if root else default_lq_root(source, preset, seed, max_frames)
-        man = degrade_to_dir(source, preset, seed, root, ids, max_frames, progress)
+        man = degrade_to_dir(source, preset, seed, root, ids, max_frames, progress, on_clip)
         failed = {cid: r for cid, r in man.get("failed", {}).items() if cid in ids}
         good = [cid for cid in ids if cid not in failed]
         params = {cid: man["clips"][cid]["params"] for cid in good}

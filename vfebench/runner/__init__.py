@@ -135,8 +135,20 @@ class _Run:
         )
         for name, why in plan.skipped.items():
             self.log(f"skipping metric {name}: {why}")
-        self.refs = References(plan.source, plan.clip_ids, cfg.max_frames, plan.has_gt)
-        self.lq = build_lq(plan, self.log)
+        mode = progress_mode(cfg.progress)
+        prog = Progress(
+            "hash GT", len(plan.clip_ids), "log" if mode == "log" else "off", cfg.progress_every, self.log
+        )
+        self.refs = References(plan.source, plan.clip_ids, cfg.max_frames, plan.has_gt, prog)
+        prog.close()
+        prog = None
+        if plan.lq_preset is not None and mode == "log":
+            prog = Progress(
+                f"degrade {plan.lq_preset}", len(plan.clip_ids), mode, cfg.progress_every, self.log
+            )
+        self.lq = build_lq(plan, self.log, bar=mode == "bar", on_clip=prog.step if prog else None)
+        if prog is not None:
+            prog.close()
         feats = Path(cfg.features) if cfg.features else None
         if feats is None:
             from vfebench.utils import cache_root
@@ -145,7 +157,6 @@ class _Run:
         self.engine = ScoringEngine(plan.metrics, cfg.device, cfg.seed, feats, None, self.cache)
         rows: dict[tuple[str, str], dict[str, Any]] = {}
         method_info: dict[str, dict[str, Any]] = {}
-        mode = progress_mode(cfg.progress)
         for label, method in plan.methods.items():
             prog = Progress(f"restore+score {label}", len(plan.clip_ids), mode, cfg.progress_every, self.log)
 

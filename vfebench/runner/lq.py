@@ -55,7 +55,7 @@ class LQView:
 class References:
     """GT content hashes, reference keys and (one at a time) the GT clips of a run."""
 
-    def __init__(self, source, clip_ids, max_frames: int | None, has_gt: bool) -> None:
+    def __init__(self, source, clip_ids, max_frames: int | None, has_gt: bool, progress=None) -> None:
         self.source, self.max_frames, self.has_gt = source, max_frames, has_gt
         self.hashes: dict[str, str | None] = {}
         self.failed: dict[str, str] = {}
@@ -64,6 +64,8 @@ class References:
             self.hashes[cid] = h
             if why is not None:
                 self.failed[cid] = why
+            if progress is not None:
+                progress.step()
         #: sha256 over ``id:content_hash`` lines of the whole dataset (``id:unreadable`` for a bad clip)
         self.manifest_hash = source.manifest_hash()
         self._current: tuple[str, Clip | None] | None = None
@@ -96,7 +98,7 @@ class References:
         return gt.size
 
 
-def build_lq(plan, log) -> LQView:
+def build_lq(plan, log, bar: bool = False, on_clip=None) -> LQView:
     """Synthetic LQ (preset + seed) for a GT source without shipped LQ; else the source's own LQ."""
     from vfebench.degrade.lq import materialize
 
@@ -109,12 +111,7 @@ def build_lq(plan, log) -> LQView:
         cfg.seed,
         clip_ids=list(plan.clip_ids),
         max_frames=cfg.max_frames,
-        progress=cfg.progress and _tty(),
+        progress=bar,
+        on_clip=on_clip,
     )
     return LQView(lqset)
-
-
-def _tty() -> bool:
-    import sys
-
-    return sys.stderr.isatty()
