@@ -18,6 +18,7 @@ protection, but a debugger and ``breakpoint()`` work.
 
 from __future__ import annotations
 
+import contextlib
 import multiprocessing as mp
 import os
 import signal
@@ -25,6 +26,8 @@ import time
 import traceback
 from dataclasses import dataclass
 from typing import Any
+
+import numpy as np
 
 from vfebench.video import Clip
 
@@ -196,9 +199,52 @@ def _worker_main(conn, target: str, config: dict, device: str, env: dict) -> Non
             conn.send(("error", _reason(exc), short_tb(exc)))
             continue
         try:
-            conn.send(("ok", r))
+            conn.send(("ok", _to_shared(r)))
         except Exception as exc:  # e.g. an output object that cannot be pickled
             conn.send(("error", f"output cannot be sent back to the runner ({_reason(exc)})", ""))
+
+
+#: modules a fork server imports once for all workers (numpy, OpenCV, the video I/O, this module)
+_PRELOAD = ("numpy", "cv2", "vfebench.video", "vfebench.runner.worker", "vfebench.methods.trivial")
+
+
+#: outputs larger than this travel through shared memory instead of the pipe (1 copy, not 4)
+_SHM_MIN_BYTES = 1 << 20
+
+
+def _to_shared(r: Restored) -> Restored:
+    """In the worker: move a Clip output's frames into a shared-memory block (named in ``out``)."""
+    out = r.out
+    frames = getattr(out, "frames", None)
+    if not isinstance(out, Clip) or not isinstance(frames, np.ndarray) or frames.nbytes < _SHM_MIN_BYTES:
+        return r
+    from multiprocessing import resource_tracker, shared_memory
+
+    shm = shared_memory.SharedMemory(create=True, size=frames.nbytes)
+    try:
+        np.ndarray(frames.shape, frames.dtype, buffer=shm.buf)[...] = frames
+        # the runner unlinks it (and tracks it while attached); do not track it twice
+        resource_tracker.unregister(shm._name, "shared_memory")  # type: ignore[attr-defined]
+    finally:
+        shm.close()
+    desc = ("shm", shm.name, frames.shape, frames.dtype.str, out.id, out.fps, out.meta)
+    return Restored(desc, r.seconds, r.peak_mem_mb, r.peak_mem_kind)
+
+
+def _from_shared(r: Restored) -> Restored:
+    """In the runner: copy frames out of the worker's shared-memory block and free it."""
+    if not (isinstance(r.out, tuple) and len(r.out) == 7 and r.out[0] == "shm"):
+        return r
+    from multiprocessing import shared_memory
+
+    _, name, shape, dtype, cid, fps, meta = r.out
+    shm = shared_memory.SharedMemory(name=name)
+    try:
+        frames = np.ndarray(shape, np.dtype(dtype), buffer=shm.buf).copy()
+    finally:
+        shm.close()
+        shm.unlink()
+    return Restored(Clip(cid, frames, fps, meta), r.seconds, r.peak_mem_mb, r.peak_mem_kind)
 
 
 def _start_method() -> str:
@@ -206,6 +252,33 @@ def _start_method() -> str:
     if env:
         return env
     return "forkserver" if "forkserver" in mp.get_all_start_methods() else "spawn"
+
+
+@contextlib.contextmanager
+def _without_main_module():
+    """Start workers without re-importing the caller's ``__main__`` in them.
+
+    multiprocessing's spawn/forkserver children normally re-run the parent's main script (as
+    ``__mp_main__``); a user script calling :func:`vfebench.runner.run` without an
+    ``if __name__ == "__main__":`` guard would then run again in every worker. The worker needs
+    nothing from ``__main__`` (its function and the method class are imported by name), so the
+    main-module entries are dropped from the preparation data while a worker starts.
+    """
+    from multiprocessing import spawn
+
+    orig = spawn.get_preparation_data
+
+    def prep(name):
+        d = orig(name)
+        d.pop("init_main_from_path", None)
+        d.pop("init_main_from_name", None)
+        return d
+
+    spawn.get_preparation_data = prep
+    try:
+        yield
+    finally:
+        spawn.get_preparation_data = orig
 
 
 class ProcessExecutor:
@@ -228,6 +301,9 @@ class ProcessExecutor:
     # -- process management ------------------------------------------------------------
     def _start(self) -> None:
         ctx = mp.get_context(_start_method())
+        if ctx.get_start_method() == "forkserver":
+            # the fork server imports these once; every worker forked from it starts warm
+            ctx.set_forkserver_preload(list(_PRELOAD))
         parent, child = ctx.Pipe(duplex=True)
         proc = ctx.Process(
             target=_worker_main,
@@ -235,7 +311,8 @@ class ProcessExecutor:
             daemon=True,
             name=f"vfebench-worker-{self.method.name}",
         )
-        proc.start()
+        with _without_main_module():
+            proc.start()
         child.close()
         self._proc, self._conn = proc, parent
         msg = self._wait("setting up")
@@ -314,7 +391,7 @@ class ProcessExecutor:
             raise RestoreFailed(reason) from exc
         msg = self._wait(f"restoring clip {lq.id!r}")
         if msg[0] == "ok":
-            return msg[1]
+            return _from_shared(msg[1])
         raise RestoreFailed(msg[1], msg[2] if len(msg) > 2 else "")
 
     _started_once = False
