@@ -194,3 +194,22 @@ def test_keyboard_interrupt_leaves_a_resumable_state(tmp_path):
     rec = json.loads((tmp_path / "run" / "run.json").read_text())
     assert rec["cache"]["restored_cached"] == len(done) and rec["cache"]["restored_computed"] == 5 - len(done)
     assert all(_meta_files(cache)[f] == m for f, m in done.items())
+
+
+def test_unreadable_lq_clips_fail_alone(tmp_path):
+    """Shipped LQ (folder:GT,lq=LQ) and real LQ (rfv:) with one unreadable clip each."""
+    gt = make_folder(tmp_path / "gt", n=3, t=2, size=32)
+    lq = tmp_path / "lq"
+    for i in range(3):
+        write_png_frames(read_clip(gt / f"c{i}").frames[:, ::4, ::4].copy(), lq / f"c{i}")
+    for f in (lq / "c1").iterdir():
+        f.write_text("garbage")
+    rec = run(cfg(gt, tmp_path, lq=str(lq)), log=quiet).record
+    assert rec["lq"]["kind"] == "shipped" and set(rec["lq"]["failed"]) == {"c1"}
+    (f,) = rec["failures"]
+    assert (f["clip_id"], f["stage"]) == ("c1", "lq") and "c1" in f["reason"]
+    assert {c["clip_id"] for c in rec["clips"] if c["status"] == "ok"} == {"c0", "c2"}
+    rec = run(cfg(lq, tmp_path, dataset=f"rfv:{lq}", metrics=["t_bright"]), log=quiet).record
+    (f,) = rec["failures"]
+    assert f["clip_id"] == "c1" and "cannot read the clip" in f["reason"]
+    assert {c["clip_id"] for c in rec["clips"] if c["status"] == "ok"} == {"c0", "c2"}

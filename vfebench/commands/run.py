@@ -121,6 +121,13 @@ def main(args: argparse.Namespace) -> int:
     except StorageError as exc:
         print(f"vfebench run: error: {exc}", file=sys.stderr)
         return EXIT_STORAGE
+    except KeyboardInterrupt:
+        print(
+            "vfebench run: interrupted; finished clips are kept in the cache: re-run the same command "
+            "to resume",
+            file=sys.stderr,
+        )
+        return 130
     rec = outcome.record
     s = outcome.stats
     print(

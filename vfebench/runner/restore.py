@@ -130,14 +130,17 @@ def restore_method(run, label: str, method, on_clip: Callable, fail: Callable) -
     pending: list[tuple[str, Any]] = []
     for cid in plan.clip_ids:
         if cid in refs.failed:
-            on_clip(
-                fail(label, cid, "gt", None, f"cannot read the GT clip: {refs.failed[cid]}", ""), None, None
-            )
+            what = "the GT clip" if plan.has_gt else "the clip"
+            on_clip(fail(label, cid, "gt", None, f"cannot read {what}: {refs.failed[cid]}", ""), None, None)
             continue
-        if cid in lq.failed:
-            on_clip(fail(label, cid, "lq", None, f"no LQ input: {lq.failed[cid]}", ""), None, None)
+        try:
+            lq_hash = None if cid in lq.failed else lq.clip_hash(cid)
+        except Exception:
+            lq_hash = None  # clip_hash recorded the reason in lq.failed
+        if lq_hash is None:
+            on_clip(fail(label, cid, "lq", None, f"no LQ input: {lq.failed.get(cid, '?')}", ""), None, None)
             continue
-        d = cache.restored_dir(fp_hash, lq.clip_hash(cid), refs.key(cid), cid)
+        d = cache.restored_dir(fp_hash, lq_hash, refs.key(cid), cid)
         meta = read_json(d / "meta.json")
         if meta is not None and (d / "frames").is_dir():
             run.stats["restored_cached"] += 1

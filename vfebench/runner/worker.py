@@ -409,7 +409,7 @@ class ProcessExecutor:
 def make_executor(method, device: str, isolation: str, timeout: float | None, log=None):
     """The executor for ``isolation`` (``process`` falls back to in-process, saying so, for a
     method class that a worker process cannot import)."""
-    if isolation == "process":
+    if isolation == "process" and getattr(method, "isolation", "process") != "inprocess":
         if method_target(method) is not None:
             return ProcessExecutor(method, device, timeout)
         if log:
