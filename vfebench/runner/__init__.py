@@ -135,6 +135,10 @@ class _Run:
         )
         for name, why in plan.skipped.items():
             self.log(f"skipping metric {name}: {why}")
+        if cfg.isolation == "process":
+            from vfebench.runner.worker import prestart
+
+            prestart()
         mode = progress_mode(cfg.progress)
         prog = Progress(
             "hash GT", len(plan.clip_ids), "log" if mode == "log" else "off", cfg.progress_every, self.log

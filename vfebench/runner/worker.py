@@ -189,9 +189,11 @@ def _worker_main(conn, target: str, config: dict, device: str, env: dict) -> Non
         try:
             msg = conn.recv()
         except (EOFError, OSError):
-            return
+            msg = ("close",)
         if msg[0] == "close":
-            return
+            # leave at once: everything was sent; interpreter teardown (big modules, CUDA) is skipped
+            conn.close()
+            os._exit(0)
         _, lq, tgt = msg
         try:
             r = timed_restore(method, lq, tgt, device)
@@ -247,11 +249,35 @@ def _from_shared(r: Restored) -> Restored:
     return Restored(Clip(cid, frames, fps, meta), r.seconds, r.peak_mem_mb, r.peak_mem_kind)
 
 
+def prestart() -> None:
+    """Start the fork server now (it imports :data:`_PRELOAD` in the background while the LQ
+    stage runs), so the first method's worker does not wait for it."""
+    ctx = mp.get_context(_start_method())
+    if ctx.get_start_method() != "forkserver":
+        return
+    from multiprocessing import forkserver
+
+    ctx.set_forkserver_preload(list(_PRELOAD))
+    with _without_main_module():
+        forkserver.ensure_running()
+
+
 def _start_method() -> str:
     env = os.environ.get("VFEBENCH_WORKER_START")
     if env:
         return env
     return "forkserver" if "forkserver" in mp.get_all_start_methods() else "spawn"
+
+
+#: workers told to exit but not waited for (joined by :func:`_reap`)
+_closing: list = []
+
+
+def _reap() -> None:
+    for p in list(_closing):
+        if p.exitcode is not None or not p.is_alive():
+            p.join(0)
+            _closing.remove(p)
 
 
 @contextlib.contextmanager
@@ -397,12 +423,18 @@ class ProcessExecutor:
     _started_once = False
 
     def close(self) -> None:
+        """Tell the worker to exit; do not wait for it (it is reaped later, or killed at exit)."""
         if self._conn is not None and self._proc is not None and self._proc.is_alive():
             try:
                 self._conn.send(("close",))
-                self._proc.join(10)
             except (OSError, ValueError):
-                pass
+                self._kill()
+                return
+            _closing.append(self._proc)
+            self._conn.close()
+            self._proc, self._conn = None, None
+            _reap()
+            return
         self._kill()
 
 
