@@ -135,10 +135,6 @@ class _Run:
         )
         for name, why in plan.skipped.items():
             self.log(f"skipping metric {name}: {why}")
-        if cfg.isolation == "process":
-            from vfebench.runner.worker import prestart
-
-            prestart()
         mode = progress_mode(cfg.progress)
         prog = Progress(
             "hash GT", len(plan.clip_ids), "log" if mode == "log" else "off", cfg.progress_every, self.log
@@ -153,6 +149,10 @@ class _Run:
         self.lq = build_lq(plan, self.log, bar=mode == "bar", on_clip=prog.step if prog else None)
         if prog is not None:
             prog.close()
+        if cfg.isolation == "process" and self._anything_to_restore():
+            from vfebench.runner.worker import prestart
+
+            prestart()  # the fork server imports numpy/OpenCV while the first clips are read
         feats = Path(cfg.features) if cfg.features else None
         if feats is None:
             from vfebench.utils import cache_root
@@ -177,6 +177,21 @@ class _Run:
         record = build_record(self, ordered, method_info, started)
         write_record(plan.out, record)
         return RunOutcome(record, plan.out, {**self.stats, **self.engine.stats})
+
+    def _anything_to_restore(self) -> bool:
+        """Whether some (method, clip) has no complete restoration in the cache yet (cheap stats)."""
+        for method in self.plan.methods.values():
+            fp = method.fingerprint_hash()
+            for cid in self.plan.clip_ids:
+                if cid in self.refs.failed or cid in self.lq.failed:
+                    continue
+                try:
+                    d = self.cache.restored_dir(fp, self.lq.clip_hash(cid), self.refs.key(cid), cid)
+                except Exception:
+                    continue
+                if not (d / "meta.json").is_file():
+                    return True
+        return False
 
     # -- score stage glue ----------------------------------------------------------------
     def _pred_loader(self, row: dict[str, Any]):
