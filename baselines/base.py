@@ -34,7 +34,7 @@ import numpy as np
 
 from vfebench.errors import InputError
 from vfebench.methods.base import Method
-from vfebench.utils import cache_root
+from vfebench.utils import cache_root, safe_name
 from vfebench.video import Clip, read_clip, write_png_frames, write_video
 
 
@@ -135,9 +135,9 @@ class ExternalMethod(Method, abc.ABC):
         x = self.prepare_input(lq, target_size)
         with tempfile.TemporaryDirectory(prefix=f"vfebench-{self.name}-") as td:
             td = Path(td)
-            inp = td / "input" / lq.id
+            inp = td / "input" / safe_name(lq.id)  # a clip id never escapes the temp dir
             if self.input_kind == "video":
-                inp = td / "input" / f"{lq.id}.mp4"
+                inp = td / "input" / f"{safe_name(lq.id)}.mp4"
                 inp.parent.mkdir(parents=True)
                 write_video(x, inp, fps=lq.fps)
             else:

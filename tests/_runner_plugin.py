@@ -42,15 +42,37 @@ class _FakeClip:
 
 
 class Bad(Bicubic):
-    """``crash`` clip raises, ``small`` returns the wrong size, ``nan`` float NaN frames, ``short`` drops a frame."""
+    """Misbehaves on the clips named in its config (``c0=crash,c1=small,...``).
+
+    ``crash`` raises, ``small`` returns the wrong size, ``nan`` float NaN frames, ``short`` drops
+    a frame, ``wrongid`` returns another clip's id, ``segv`` kills its process with SIGSEGV,
+    ``exit`` calls ``os._exit(3)``, ``sysexit`` calls ``sys.exit(4)``, ``hang`` sleeps 600 s,
+    ``interrupt`` raises KeyboardInterrupt.
+    """
 
     name = "t_bad"
 
     def restore(self, lq, target_size=None):
+        import os
+        import signal
+        import sys
+
         out = super().restore(lq, target_size)
         mode = self.config.get(lq.id, "ok")
         if mode == "crash":
             raise RuntimeError("boom on purpose")
+        if mode == "segv":
+            os.kill(os.getpid(), signal.SIGSEGV)
+        if mode == "exit":
+            os._exit(3)
+        if mode == "sysexit":
+            sys.exit(4)
+        if mode == "hang":
+            time.sleep(600)
+        if mode == "interrupt":
+            raise KeyboardInterrupt
+        if mode == "wrongid":
+            return Clip("someone-else", out.frames, lq.fps)
         if mode == "small":
             return Clip(lq.id, out.frames[:, ::2, ::2].copy(), lq.fps)
         if mode == "nan":

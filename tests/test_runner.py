@@ -39,7 +39,12 @@ def data(tmp_path) -> Path:
 
 def cfg(data: Path, tmp: Path, **kw) -> RunConfig:
     base = dict(
-        methods=["bicubic"], dataset=f"folder:{data}", metrics=["t_mae"], out=str(tmp / "run"), progress=False
+        methods=["bicubic"],
+        dataset=f"folder:{data}",
+        metrics=["t_mae"],
+        out=str(tmp / "run"),
+        progress=False,
+        overwrite=True,
     )
     base.update(kw)
     return RunConfig(**base)
@@ -217,8 +222,14 @@ def test_gt_and_lq_sets_must_match(tmp_path):
     with pytest.raises(InputError, match=r"LQ clips missing for GT clips \['c1'\]"):
         run(cfg(gt, tmp_path, lq=str(lq)), log=quiet)
     write_png_frames(np.zeros((3, 16, 16, 3), np.uint8), lq / "c1")  # one frame short
-    with pytest.raises(InputError, match="GT and LQ do not match for clip 'c1'"):
-        run(cfg(gt, tmp_path, lq=str(lq)), log=quiet)
+    rec = run(cfg(gt, tmp_path, lq=str(lq)), log=quiet).record  # that clip fails, c0 is scored
+    assert rec["status"] == "partial"
+    (f,) = rec["failures"]
+    assert (
+        f["clip_id"] == "c1" and f["stage"] == "gt" and "GT and LQ do not match for clip 'c1'" in f["reason"]
+    )
+    ok = {c["clip_id"]: c["values"]["t_mae"] for c in rec["clips"] if c["status"] == "ok"}
+    assert list(ok) == ["c0"] and ok["c0"] is not None
 
 
 def _cli(args, env, **kw):

@@ -91,12 +91,14 @@ def test_errors_name_the_clip(tmp_path, rng, capsys):
     p, g = _pair(rng)
     write_png_frames(p, tmp_path / "pred" / "clipA")
     write_png_frames(g[:, :, :32], tmp_path / "gt" / "clipA")
-    assert cli(["score", str(tmp_path / "pred"), str(tmp_path / "gt"), "-m", "psnr"]) == 2
-    err = capsys.readouterr().err
-    assert "'clipA'" in err and "restore to the GT size" in err
+    # a clip that cannot be scored is a recorded failure naming the clip and the fix (exit 1)
+    assert cli(["score", str(tmp_path / "pred"), str(tmp_path / "gt"), "-m", "psnr"]) == 1
+    cap = capsys.readouterr()
+    assert "'clipA'" in cap.err and "restore to the GT size" in cap.err and "Traceback" not in cap.err
+    assert cap.out.splitlines()[1].split() == ["clipA", "failed"]
 
     write_png_frames(g[:2], tmp_path / "gt2" / "clipA")
-    assert cli(["score", str(tmp_path / "pred"), str(tmp_path / "gt2"), "-m", "ssim"]) == 2
+    assert cli(["score", str(tmp_path / "pred"), str(tmp_path / "gt2"), "-m", "ssim"]) == 1
     err = capsys.readouterr().err
     assert "'clipA'" in err and "3 frames" in err
 
@@ -145,3 +147,49 @@ def test_any_registered_metric_works(dirs, capsys, monkeypatch):
     p, g = data["a"]
     want = np.abs(p.astype(float) - g.astype(float)).mean() / 255.0 * 1000
     assert out[1].split()[1] == f"{want:.3f}"
+
+
+class _NeedsWide(_ScaledClipMetric):
+    """Cannot run on frames narrower than 48 px (like NIQE on small frames)."""
+
+    name: ClassVar[str] = "t_wide"
+
+    def score_clip(self, pred, gt, ctx) -> ClipResult:
+        from vfebench.errors import InputError
+
+        if pred.size[1] < 48:
+            raise InputError(f"t_wide: clip {pred.id!r} is {pred.size[1]} px wide; needs >= 48")
+        return super().score_clip(pred, gt, ctx)
+
+
+def test_one_metric_failing_does_not_stop_the_others(tmp_path, rng, capsys, monkeypatch):
+    """A metric that cannot run on some clip is recorded for that clip; every other value is computed."""
+    monkeypatch.setitem(METRICS._targets, "t_wide", "<test>")
+    monkeypatch.setitem(METRICS._loaded, "t_wide", _NeedsWide)
+    data = {}
+    for cid, w in (("narrow", 40), ("wide", 56)):
+        p, g = _pair(rng, w=w)
+        data[cid] = (p, g)
+        write_png_frames(p, tmp_path / "pred" / cid)
+        write_png_frames(g, tmp_path / "gt" / cid)
+    (tmp_path / "pred" / "empty").mkdir()  # an empty clip folder is a failed clip, not dropped
+    write_png_frames(data["wide"][1], tmp_path / "gt" / "empty")
+    assert cli(["score", str(tmp_path / "pred"), str(tmp_path / "gt"), "-m", "t_wide,psnr", "--json"]) == 1
+    doc = json.loads(capsys.readouterr().out)
+    assert doc["clips"] == ["empty", "narrow", "wide"]
+    fails = {(f["clip_id"], f["metric"]) for f in doc["failures"]}
+    assert fails == {("narrow", "t_wide"), ("empty", "t_wide"), ("empty", "psnr")}
+    assert any("needs >= 48" in f["reason"] for f in doc["failures"])
+    assert any(
+        "zero frames" in f["reason"] or "no frames" in f["reason"]
+        for f in doc["failures"]
+        if f["clip_id"] == "empty"
+    )
+    ps = {c["clip_id"]: c["value"] for c in doc["metrics"]["psnr"]["clips"]}
+    for cid in ("narrow", "wide"):
+        assert ps[cid] == pytest.approx(float(np.mean(psnr(*data[cid]))))
+    assert doc["metrics"]["psnr"]["mean"] == pytest.approx(np.mean([ps["narrow"], ps["wide"]]))
+    p, g = data["wide"]
+    want = np.abs(p.astype(float) - g.astype(float)).mean() / 255.0
+    assert doc["metrics"]["t_wide"]["mean"] == pytest.approx(want)
+    assert doc["metrics"]["t_wide"]["n_scored"] == 1

@@ -427,10 +427,14 @@ def test_find_clip_paths(tmp_path):
     encode(root / "b2.mkv", pattern_frames(t=2))
     (root / "a_frames").mkdir()
     write_img(root / "a_frames" / "0.png", np.zeros((4, 4, 3), np.uint8))
-    (root / "empty_dir").mkdir()
+    (root / "empty_dir").mkdir()  # listed (reading it fails with a reason), not silently dropped
+    (root / "nested").mkdir()
+    (root / "nested" / "sub").mkdir()  # a folder of folders is not a clip
     (root / "notes.txt").write_text("x")
     found = find_clip_paths(root)
-    assert [cid for cid, _ in found] == ["a_frames", "b2", "b10"]
+    assert [cid for cid, _ in found] == ["a_frames", "b2", "b10", "empty_dir"]
+    with pytest.raises(InputError, match="empty_dir"):
+        read_clip(root / "empty_dir")
     assert find_clip_paths(root / "b2.mkv") == [("b2", root / "b2.mkv")]
     assert find_clip_paths(root / "a_frames") == [("a_frames", root / "a_frames")]
     (root / "b2").mkdir()

@@ -7,30 +7,37 @@ A run directory (written by :func:`vfebench.runner.run`) holds
 - ``config.json``: the resolved configuration, written when the run starts (so even a killed
   run's folder says what it was).
 
-Schema (``schema_version`` 1; every field is documented in ``docs/run-record.md``)::
+Schema (``schema_version`` 2; every field is documented in ``docs/run-record.md``; typed as
+:class:`RunRecord` / :class:`MethodRecord` / :class:`ClipRecord` / :class:`Failure`, and
+version-1 records are still read, upgraded with neutral values for the new fields)::
 
     schema            "vfebench.run"
-    schema_version    1
+    schema_version    2
     run_id            16 hex: hash of the resolved config (same config → same id → same folder)
     status            "complete" | "partial" (some clip failed to restore or score)
     started, finished ISO-8601 UTC timestamps
     code              {vfebench_version, git_sha, git_dirty}
     environment       {python, platform, machine, cpu_count, device, device_name, packages{}}
     config            {methods[], dataset, preset, seed, metrics[], max_frames, device, warmup, lq}
-    dataset           {spec, name, version, has_gt, manifest_hash, clip_ids[], n_clips, describe{}}
-    lq                {kind: synthetic|shipped|source, identity{}, manifest_hash, root}
+    dataset           {spec, name, version, has_gt, manifest_hash, clip_ids[], n_clips, describe{},
+                       unreadable{clip id: reason} (v2)}
+    lq                {kind: synthetic|shipped|real, identity{}, manifest_hash, root,
+                       failed{clip id: reason} (v2)}
     degradation       {preset, version, seed} or null when the LQ is not synthetic
     metrics           {key: {name, mode, version, options, assets{name: sha256}, display,
                         higher_is_better, needs_reference, level, scale, precision, recon}}
     skipped_metrics   {name: reason}
     methods           {label: {name, fingerprint{}, fingerprint_hash, steps, n_clips, n_ok,
                         n_failed, warmup{}, timing{seconds_mean, seconds_median, fps_mean,
-                        peak_mem_mb_max, peak_mem_kind}, aggregates{metric key: raw value}}}
+                        peak_mem_mb_max, peak_mem_kind}, aggregates{metric key: raw value},
+                        n_scored{metric key: clips with a value} (v2), isolation (v2),
+                        timeout_s (v2), worker_restarts (v2), set_results{}}}
     clips             [{method, clip_id, status, n_frames, height, width, seconds, fps,
                         peak_mem_mb, peak_mem_kind, restored_hash, restored_path, lq_path,
                         restore_cached, values{metric key: raw|null},
-                        details{metric key: {n_frames, n_skipped, reason, cached}}}]
-    failures          [{method, clip_id, stage: restore|score, metric, reason, traceback}]
+                        details{metric key: {n_frames, n_skipped, reason, cached}},
+                        failed clips: reason, failed_stage (v2)}]
+    failures          [{method, clip_id, stage: gt|lq|restore|score, metric, reason, traceback}]
     cache             {root, restored_computed, restored_cached, scores_computed, scores_cached}
 
 Values are *raw* metric values (e.g. AKD in normalised units); reports show ``raw × scale``
@@ -48,13 +55,16 @@ import glob
 import json
 import os
 from collections.abc import Iterable
+from dataclasses import dataclass, field, fields
 from pathlib import Path
 from typing import Any
 
 from vfebench.errors import InputError
 
 SCHEMA = "vfebench.run"
-SCHEMA_VERSION = 1
+SCHEMA_VERSION = 2
+#: versions :func:`read_record` understands (older ones are upgraded on reading, see RunRecord)
+READABLE_VERSIONS = (1, 2)
 RUN_FILE = "run.json"
 CSV_FILE = "per_clip.csv"
 CONFIG_FILE = "config.json"
@@ -94,6 +104,144 @@ TIDY_COLUMNS = [
 ]
 
 
+# ----------------------------------------------------------------------------- typed records
+
+
+def _from(cls, d: dict[str, Any]):
+    """Build dataclass ``cls`` from ``d``: known fields by name (missing → default), the rest kept
+    in ``extra`` so that reading and writing a record never drops a field."""
+    names = {f.name for f in fields(cls)} - {"extra"}
+    kw = {k: d[k] for k in names if k in d}
+    obj = cls(**kw)
+    obj.extra = {k: v for k, v in d.items() if k not in names}
+    return obj
+
+
+def _to(obj) -> dict[str, Any]:
+    d = {f.name: getattr(obj, f.name) for f in fields(obj) if f.name != "extra"}
+    return {**d, **obj.extra}
+
+
+@dataclass
+class Failure:
+    """One failure: ``stage`` is ``gt`` | ``lq`` | ``restore`` | ``score`` (``clip_id`` ``*``: set level)."""
+
+    method: str
+    clip_id: str
+    stage: str
+    metric: str | None = None
+    reason: str = ""
+    traceback: str = ""
+    extra: dict[str, Any] = field(default_factory=dict)
+
+    from_dict = classmethod(_from)
+    to_dict = _to
+
+
+@dataclass
+class ClipRecord:
+    """One (method, clip) row; ``values`` raw metric values (None = not computed, see ``details``)."""
+
+    method: str
+    clip_id: str
+    status: str
+    n_frames: int | None = None
+    height: int | None = None
+    width: int | None = None
+    seconds: float | None = None
+    fps: float | None = None
+    peak_mem_mb: float | None = None
+    peak_mem_kind: str | None = None
+    restored_hash: str | None = None
+    restored_path: str | None = None
+    lq_path: str | None = None
+    restore_cached: bool = False
+    values: dict[str, float | None] = field(default_factory=dict)
+    details: dict[str, dict[str, Any]] = field(default_factory=dict)
+    extra: dict[str, Any] = field(default_factory=dict)  # e.g. reason, failed_stage of a failed clip
+
+    from_dict = classmethod(_from)
+    to_dict = _to
+
+
+@dataclass
+class MethodRecord:
+    """Per-method summary: identity, counts, timing, aggregates (and how it was isolated, v2)."""
+
+    name: str | None = None
+    fingerprint: dict[str, Any] = field(default_factory=dict)
+    fingerprint_hash: str | None = None
+    steps: int | None = None
+    warmup: dict[str, Any] | None = None
+    n_clips: int = 0
+    n_ok: int = 0
+    n_failed: int = 0
+    timing: dict[str, Any] = field(default_factory=dict)
+    aggregates: dict[str, float | None] = field(default_factory=dict)
+    n_scored: dict[str, int] | None = None
+    isolation: str | None = None
+    timeout_s: float | None = None
+    worker_restarts: int | None = None
+    extra: dict[str, Any] = field(default_factory=dict)  # e.g. set_results
+
+    from_dict = classmethod(_from)
+    to_dict = _to
+
+
+@dataclass
+class RunRecord:
+    """A whole ``run.json``, typed. :meth:`from_dict` reads schema versions 1 and 2 (a version-1
+    record gets the version-2 fields with neutral values: no unreadable clips, no LQ failures,
+    ``n_scored`` from the clip values); :meth:`to_dict` gives the JSON object."""
+
+    run_id: str
+    config: dict[str, Any]
+    dataset: dict[str, Any]
+    metrics: dict[str, Any]
+    methods: dict[str, MethodRecord]
+    clips: list[ClipRecord]
+    schema: str = SCHEMA
+    schema_version: int = SCHEMA_VERSION
+    status: str = "complete"
+    started: str | None = None
+    finished: str | None = None
+    code: dict[str, Any] = field(default_factory=dict)
+    environment: dict[str, Any] = field(default_factory=dict)
+    lq: dict[str, Any] = field(default_factory=dict)
+    degradation: dict[str, Any] | None = None
+    skipped_metrics: dict[str, str] = field(default_factory=dict)
+    failures: list[Failure] = field(default_factory=list)
+    cache: dict[str, Any] = field(default_factory=dict)
+    extra: dict[str, Any] = field(default_factory=dict)
+
+    @classmethod
+    def from_dict(cls, d: dict[str, Any]) -> RunRecord:
+        d = dict(d)
+        d["methods"] = {k: MethodRecord.from_dict(v) for k, v in d.get("methods", {}).items()}
+        d["clips"] = [ClipRecord.from_dict(c) for c in d.get("clips", [])]
+        d["failures"] = [Failure.from_dict(f) for f in d.get("failures", [])]
+        rec = _from(cls, d)
+        if rec.schema_version == 1:  # upgrade: the fields version 2 added
+            rec.dataset.setdefault("unreadable", {})
+            if rec.lq is not None:
+                rec.lq.setdefault("failed", {})
+            for label, m in rec.methods.items():
+                if m.n_scored is None:
+                    m.n_scored = {
+                        k: sum(1 for c in rec.clips if c.method == label and c.values.get(k) is not None)
+                        for k in rec.metrics
+                    }
+        return rec
+
+    def to_dict(self) -> dict[str, Any]:
+        d = _to(self)
+        d["methods"] = {k: m.to_dict() for k, m in self.methods.items()}
+        d["clips"] = [c.to_dict() for c in self.clips]
+        d["failures"] = [f.to_dict() for f in self.failures]
+        order = ["schema", "schema_version", "run_id", "status", "started", "finished"]
+        return {**{k: d[k] for k in order}, **{k: v for k, v in d.items() if k not in order}}
+
+
 def _resolve_one(p: Path) -> Path:
     if p.is_dir():
         f = p / RUN_FILE
@@ -129,10 +277,10 @@ def validate_record(rec: Any, where: str = "run record") -> dict[str, Any]:
     if not isinstance(rec, dict) or rec.get("schema") != SCHEMA:
         raise InputError(f'{where}: not a vfebench run record (missing "schema": "{SCHEMA}")')
     v = rec.get("schema_version")
-    if not isinstance(v, int) or v > SCHEMA_VERSION:
+    if not isinstance(v, int) or v not in READABLE_VERSIONS:
         raise InputError(
-            f"{where}: run-record schema version {v!r} is newer than this vfebench understands "
-            f"({SCHEMA_VERSION}); upgrade vfebench"
+            f"{where}: run-record schema version {v!r} is not one this vfebench reads "
+            f"({', '.join(map(str, READABLE_VERSIONS))}); upgrade vfebench"
         )
     for key in ("run_id", "config", "dataset", "metrics", "methods", "clips"):
         if key not in rec:
@@ -148,8 +296,16 @@ def read_record(path: str | os.PathLike) -> dict[str, Any]:
     except (OSError, ValueError) as exc:
         raise InputError(f"{f}: cannot read run record ({exc})") from exc
     rec = validate_record(rec, str(f))
+    rec = RunRecord.from_dict(rec).to_dict()  # a version-1 record gains the version-2 fields
     rec.setdefault("_path", str(f))
     return rec
+
+
+def load_record(path: str | os.PathLike) -> RunRecord:
+    """One run record as a typed :class:`RunRecord` (run folder or ``run.json``; versions 1, 2)."""
+    rec = read_record(path)
+    rec.pop("_path", None)
+    return RunRecord.from_dict(rec)
 
 
 def read_records(paths: str | os.PathLike | Iterable[str | os.PathLike]) -> list[dict[str, Any]]:

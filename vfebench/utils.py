@@ -7,6 +7,7 @@ import hashlib
 import importlib
 import json
 import os
+import re
 import shutil
 import tempfile
 from collections.abc import Iterator
@@ -113,6 +114,10 @@ def atomic_path(final: str | os.PathLike, suffix: str = "") -> Iterator[Path]:
     try:
         yield tmp_path
         os.replace(tmp_path, final)
+    except OSError as exc:
+        if exc.filename is None:  # e.g. ENOSPC from write(): name the file for the message
+            exc.filename = os.fspath(final)
+        raise
     finally:
         if tmp_path.exists():
             tmp_path.unlink()
@@ -142,6 +147,10 @@ def atomic_dir(final: str | os.PathLike) -> Iterator[Path]:
             shutil.rmtree(old, ignore_errors=True)
         else:
             os.replace(tmp, final)
+    except OSError as exc:
+        if exc.filename is None:
+            exc.filename = os.fspath(final)
+        raise
     finally:
         if tmp.exists():
             shutil.rmtree(tmp, ignore_errors=True)
@@ -151,3 +160,23 @@ def cache_root() -> Path:
     """Root of vfebench's caches (``$VFEBENCH_CACHE`` or ``~/.cache/vfebench``)."""
     env = os.environ.get("VFEBENCH_CACHE")
     return Path(env).expanduser() if env else Path.home() / ".cache" / "vfebench"
+
+
+_UNSAFE = re.compile(r"[^A-Za-z0-9._+=-]")
+#: names that file layouts use next to clip folders (a clip id equal to one gets a hash suffix)
+RESERVED_NAMES = frozenset({"manifest.json", "meta.json", "frames", "run.json", "config.json"})
+
+
+def safe_name(clip_id: str) -> str:
+    """A file-system-safe, unique folder name for a clip id.
+
+    Ids made only of ``A-Z a-z 0-9 . _ + = -`` that do not start with a dot and are not a
+    layout name (:data:`RESERVED_NAMES`) are kept as they are; anything else (``../x``, ``a/b``,
+    ``.hidden``, ``manifest.json``, non-ASCII) is replaced character by character and suffixed
+    with 8 hex of the id's sha256, so two different ids never share a folder and nothing is
+    written outside the folder it belongs in.
+    """
+    s = _UNSAFE.sub("_", str(clip_id))
+    if s != clip_id or s.startswith(".") or s in RESERVED_NAMES or not s:
+        s = f"{s.lstrip('.')}-{sha256_text(str(clip_id))[:8]}"
+    return s

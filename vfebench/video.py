@@ -179,12 +179,22 @@ def clip_id_of(path: str | os.PathLike) -> str:
     return p.stem if p.is_file() and is_video_file(p) else p.name
 
 
+def _is_empty_clip_dir(p: Path) -> bool:
+    """A folder with no frames and no sub-folders: listed as a clip (reading it fails with a
+    reason), so an emptied clip folder is a visible failure instead of silently vanishing."""
+    try:
+        return p.is_dir() and not any(c.is_dir() for c in p.iterdir())
+    except OSError:
+        return True
+
+
 def find_clip_paths(src: str | os.PathLike) -> list[tuple[str, Path]]:
     """``(clip_id, path)`` for every clip under ``src``, sorted naturally by id.
 
     ``src`` may be one video file, one frame folder (a folder that directly holds images), or a
     folder whose direct children are video files and/or frame folders (hidden entries and other
-    files are ignored). Raises InputError when nothing is found or two entries map to one id
+    files are ignored; a child folder with no frames and no sub-folders is listed, so that
+    reading it reports the empty clip). Raises InputError when nothing is found or two entries map to one id
     (``a.mp4`` next to ``a/``).
     """
     p = Path(src)
@@ -198,7 +208,7 @@ def find_clip_paths(src: str | os.PathLike) -> list[tuple[str, Path]]:
         return [(clip_id_of(p), p)]
     found: dict[str, Path] = {}
     for c in p.iterdir():
-        if c.name.startswith(".") or not is_clip_path(c):
+        if c.name.startswith(".") or not (is_clip_path(c) or _is_empty_clip_dir(c)):
             continue
         cid = clip_id_of(c)
         if cid in found:

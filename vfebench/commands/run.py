@@ -7,6 +7,10 @@ Example (the README demo, no weights needed)::
 
 prints the run folder and a Table-1 style Markdown table of what was measured. Re-running the
 same command after an interruption recomputes nothing that finished.
+
+Exit status: 0 complete, 1 partial (some clip failed; the others are recorded), 2 bad input,
+3 storage (disk full / not writable: the message names the path and the fix), 130 interrupted
+(re-run the same command to resume).
 """
 
 from __future__ import annotations
@@ -50,12 +54,40 @@ def configure(p: argparse.ArgumentParser) -> None:
         "--warmup", type=int, default=1, metavar="N", help="untimed warm-up restores per method (default 1)"
     )
     p.add_argument("--cache", default=None, metavar="DIR", help="run cache (default <cache root>/runs)")
-    p.add_argument("--no-progress", action="store_true", help="no progress bars")
+    p.add_argument(
+        "--timeout",
+        type=float,
+        default=3600.0,
+        metavar="S",
+        help="per-clip restore timeout in seconds (worker processes; default 3600); a clip past it fails",
+    )
+    p.add_argument(
+        "--in-process",
+        action="store_true",
+        help="run methods in this process instead of a worker process each (debugging: no timeout, "
+        "a crash ends the run)",
+    )
+    p.add_argument(
+        "--overwrite", action="store_true", help="allow --out to be a folder that holds another run"
+    )
+    p.add_argument("--no-progress", action="store_true", help="no progress output")
+    p.add_argument(
+        "--progress-every",
+        type=float,
+        default=30.0,
+        metavar="S",
+        help="when stderr is not a terminal, a progress line per stage every S seconds (default 30)",
+    )
     p.add_argument("--quiet", action="store_true", help="do not print the summary table")
 
 
+#: exit status when a write failed for a storage reason (disk full, permissions, read-only);
+#: 0 = complete, 1 = partial (some clip failed), 2 = bad input, 130 = interrupted
+EXIT_STORAGE = 3
+
+
 def main(args: argparse.Namespace) -> int:
-    from vfebench.runner import RunConfig, run
+    from vfebench.runner import RunConfig, StorageError, run
 
     if args.device.startswith("cuda"):
         from vfebench.utils import require
@@ -78,9 +110,24 @@ def main(args: argparse.Namespace) -> int:
         clips=[c for c in args.clips.split(",") if c] if args.clips else None,
         warmup=args.warmup,
         cache=args.cache,
-        progress=not args.no_progress and sys.stderr.isatty(),
+        progress=not args.no_progress,
+        timeout=args.timeout,
+        isolation="inprocess" if args.in_process else "process",
+        overwrite=args.overwrite,
+        progress_every=args.progress_every,
     )
-    outcome = run(cfg)
+    try:
+        outcome = run(cfg)
+    except StorageError as exc:
+        print(f"vfebench run: error: {exc}", file=sys.stderr)
+        return EXIT_STORAGE
+    except KeyboardInterrupt:
+        print(
+            "vfebench run: interrupted; finished clips are kept in the cache: re-run the same command "
+            "to resume",
+            file=sys.stderr,
+        )
+        return 130
     rec = outcome.record
     s = outcome.stats
     print(

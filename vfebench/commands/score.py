@@ -9,8 +9,12 @@ Metric specs are ``name``, ``name:mode`` (e.g. ``lpips:bfvr``) or ``name[:mode]:
 
 Output: a table with one row per clip and the mean over clips (display units, e.g. AKD* ×1000),
 or ``--json``: per metric its identity (version, mode, options, sha256 of the weights used),
-raw and display means, and the per-clip results. Invalid inputs (different sizes or frame
-counts, unreadable files) stop with an error naming the clip.
+raw and display means, and the per-clip results. A clip or metric that cannot be scored
+(different sizes or frame counts, an unreadable file, a metric that cannot run on that input)
+is listed under ``failures`` with its reason and the rest is still scored; the exit status is
+then 1 (0 when everything was scored, 2 for bad options). Scoring goes through the same engine
+as ``vfebench run`` (:mod:`vfebench.runner.engine`), with the same checks of extras, weights
+and references.
 """
 
 from __future__ import annotations
@@ -63,14 +67,16 @@ def pair_clips(pred: dict[str, Path], gt: dict[str, Path] | None) -> list[tuple[
     return [(cid, p, gt[cid]) for cid, p in pred.items()]
 
 
-def build_metrics(spec: str):
+def build_metrics(spec: str, has_gt: bool = True) -> dict:
+    """``{spec: Metric}`` with the same checks ``vfebench run`` makes (extra, weights, reference)."""
     from vfebench.errors import InputError
-    from vfebench.metrics import build_metric, split_metric_specs
+    from vfebench.metrics import split_metric_specs
+    from vfebench.runner import resolve_metrics
 
     names = split_metric_specs(spec)
     if not names:
         raise InputError("--metrics is empty (e.g. --metrics psnr,ssim,lpips)")
-    return [(n, build_metric(n)) for n in names]
+    return resolve_metrics(list(dict.fromkeys(names)), has_gt=has_gt)[0]
 
 
 def score(
@@ -83,69 +89,93 @@ def score(
     per_frame: bool = False,
     progress=None,
 ) -> dict:
-    """Score PRED against GT with the given metric specs; returns the JSON-able document."""
+    """Score PRED against GT with the given metric specs; returns the JSON-able document.
+
+    The scoring is :class:`vfebench.runner.engine.ScoringEngine`'s, the one ``vfebench run``
+    uses: a clip or metric that cannot be scored is listed under ``failures`` (and its value is
+    null) while every other clip and metric is still scored.
+    """
     from vfebench.errors import InputError
-    from vfebench.metrics.base import ScoreContext
+    from vfebench.metrics import METRICS, split_metric_specs
+    from vfebench.runner.engine import ClipItem, ScoringEngine
     from vfebench.video import read_clip
 
     if max_frames is not None and max_frames < 1:
         raise InputError(f"--max-frames must be >= 1, got {max_frames}")
-    ms = build_metrics(metrics)
-    fr = [n for n, m in ms if m.needs_reference]
-    if gt is None and fr:
-        raise InputError(
-            f"metric(s) {', '.join(fr)} need a reference: pass GT (vfebench score PRED GT ...) "
-            "or choose no-reference metrics (vfebench ls metrics)"
-        )
+    if gt is None:
+        fr = []
+        for n in split_metric_specs(metrics):
+            try:
+                if METRICS.get(n.partition(":")[0]).needs_reference:
+                    fr.append(n)
+            except Exception:
+                pass  # unknown names are reported by build_metrics with a did-you-mean
+        if fr:
+            raise InputError(
+                f"metric(s) {', '.join(fr)} need a reference: pass GT (vfebench score PRED GT ...) "
+                "or choose no-reference metrics (vfebench ls metrics)"
+            )
+    ms = build_metrics(metrics, has_gt=gt is not None)
     pairs = pair_clips(resolve_clips(pred, "prediction"), resolve_clips(gt, "reference") if gt else None)
-    for _, m in ms:
-        m.ensure_setup(device)
-    ctx = ScoreContext(device=device, max_frames=max_frames, seed=seed)
-    results: dict[str, list] = {n: [] for n, _ in ms}
-    per_clip = [(n, m) for n, m in ms if m.level != "set"]
+    engine = ScoringEngine(ms, device, seed, features=None, max_frames=max_frames)
+
+    def item(cid: str, pp: Path, gp: Path | None) -> ClipItem:
+        return ClipItem(
+            cid,
+            lambda: read_clip(pp, clip_id=cid, max_frames=max_frames),
+            (lambda: read_clip(gp, clip_id=cid, max_frames=max_frames)) if gp is not None else None,
+        )
+
+    results: dict[str, list] = {n: [] for n in ms}
+    failures: list[dict] = []
     for i, (cid, pp, gp) in enumerate(pairs):
+        if not engine.clip_keys:
+            break
         if progress:
             progress(i, len(pairs), cid)
-        if not per_clip:
-            break
-        pc = read_clip(pp, clip_id=cid, max_frames=max_frames)
-        gc = read_clip(gp, clip_id=cid, max_frames=max_frames) if gp is not None else None
-        for n, m in per_clip:
-            results[n].append(m.score_clip(pc, gc if m.needs_reference else None, ctx))
-        del pc, gc
+        it = item(cid, pp, gp)
+        for n, o in engine.score_clip(it).items():
+            if o.result is not None:
+                results[n].append(o.result)
+            else:
+                results[n].append(
+                    {"clip_id": cid, "value": None, "n_frames": 0, "n_skipped": 0, "failed": o.failed}
+                )
+                failures.append({"clip_id": cid, "metric": n, "reason": o.failed})
+        it.release()
     # set-level metrics (FVD dataset mode) score the whole set at once; clips load one at a time
-    sets = {}
-    for n, m in ms:
-        if m.level == "set":
-            from vfebench.metrics.base import LazyClips
-
-            preds = LazyClips(
-                [lambda c=c, p=p: read_clip(p, clip_id=c, max_frames=max_frames) for c, p, _ in pairs]
-            )
-            gts = LazyClips(
-                [
-                    lambda c=c, g=g: read_clip(g, clip_id=c, max_frames=max_frames) if g else None
-                    for c, _, g in pairs
-                ]
-            )
-            sets[n] = m.score_set(preds, gts if m.needs_reference else None, ctx)
-            results[n] = sets[n].clips
+    sets: dict[str, dict] = {}
+    for n in engine.set_keys:
+        res = engine.score_set(n, [item(c, p, g) for c, p, g in pairs])
+        if res["failed"]:
+            failures.append({"clip_id": "*", "metric": n, "reason": res["failed"]})
+        sets[n] = res
+        results[n] = [res["clips"].get(c, {"clip_id": c, "value": None}) for c, _, _ in pairs]
     doc: dict = {"pred": str(pred), "gt": str(gt) if gt else None, "max_frames": max_frames, "metrics": {}}
-    for n, m in ms:
-        mean = sets[n].value if n in sets else m.aggregate(results[n])
+    for n, m in ms.items():
+        ok = [d for d in results[n] if "failed" not in d]
+        mean = sets[n]["value"] if n in sets else engine.aggregate(n, ok)
+        clips = []
+        for d in results[n]:
+            d = {k: v for k, v in d.items() if k not in ("metric", "restored_hash", "device")}
+            if not per_frame:
+                d.pop("per_frame", None)
+            clips.append(d)
         doc["metrics"][n] = {
             "display": m.display or m.name,
             "higher_is_better": m.higher_is_better,
             "scale": m.scale,
             "identity": m.identity(),
-            "mean": None if mean != mean else mean,
-            "display_mean": None if mean != mean else m.display_value(mean),
-            "clips": [r.to_dict(with_frames=per_frame) for r in results[n]],
+            "mean": mean,
+            "display_mean": None if mean is None else m.display_value(mean),
+            "n_scored": sum(1 for d in ok if d.get("value") is not None),
+            "clips": clips,
         }
         if n in sets:
             doc["metrics"][n]["level"] = "set"
-            doc["metrics"][n]["set_extras"] = sets[n].extras
+            doc["metrics"][n]["set_extras"] = sets[n]["extras"]
     doc["clips"] = [cid for cid, _, _ in pairs]
+    doc["failures"] = failures
     return doc
 
 
@@ -157,14 +187,17 @@ def format_table(doc: dict) -> str:
     ]
     rows = []
 
-    def fmt(n: str, v) -> str:
+    def fmt(n: str, v, failed: bool = False) -> str:
+        if failed:
+            return "failed"
         if v is None:
             return "nan"
         m = doc["metrics"][n]
         return f"{v * m['scale']:.{_precision(n)}f}"
 
     for i, cid in enumerate(doc["clips"]):
-        rows.append([cid] + [fmt(n, doc["metrics"][n]["clips"][i]["value"]) for n in names])
+        cells = [doc["metrics"][n]["clips"][i] for n in names]
+        rows.append([cid] + [fmt(n, c.get("value"), "failed" in c) for n, c in zip(names, cells)])
     rows.append(["mean"] + [fmt(n, doc["metrics"][n]["mean"]) for n in names])
     widths = [max(len(h), *(len(r[j]) for r in rows)) for j, h in enumerate(heads)]
     lines = ["  ".join(h.ljust(w) for h, w in zip(heads, widths)).rstrip()]
@@ -198,4 +231,6 @@ def main(args: argparse.Namespace) -> int:
 
         atomic_write_text(args.out, text + "\n")
     print(text if args.json else format_table(doc))
-    return 0
+    for f in doc["failures"]:
+        print(f"  FAILED {f['metric']} on clip {f['clip_id']!r}: {f['reason']}", file=sys.stderr)
+    return 1 if doc["failures"] else 0

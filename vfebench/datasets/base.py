@@ -42,8 +42,19 @@ class Source(abc.ABC):
     def clip_hash(self, clip_id: str) -> str:
         return self.load(clip_id).content_hash()
 
+    def clip_hash_or_error(self, clip_id: str) -> tuple[str | None, str | None]:
+        """``(content hash, None)``, or ``(None, reason)`` when the clip cannot be read."""
+        memo = self.__dict__.setdefault("_hash_memo", {})
+        if clip_id not in memo:
+            try:
+                memo[clip_id] = (self.clip_hash(clip_id), None)
+            except Exception as exc:  # unreadable clip: a per-clip failure, not the dataset's
+                memo[clip_id] = (None, f"{type(exc).__name__}: {exc}")
+        return memo[clip_id]
+
     def manifest_lines(self) -> list[str]:
-        return [f"{cid}:{self.clip_hash(cid)}" for cid in self.clip_ids()]
+        """``id:content_hash`` per clip (``id:unreadable`` for a clip that cannot be read)."""
+        return [f"{cid}:{self.clip_hash_or_error(cid)[0] or 'unreadable'}" for cid in self.clip_ids()]
 
     def manifest_hash(self) -> str:
         return hashlib.sha256("\n".join(self.manifest_lines()).encode()).hexdigest()

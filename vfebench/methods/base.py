@@ -8,6 +8,11 @@
   method's natural output size when there is no GT) and must keep the clip id and frame count.
 - :meth:`Method.fingerprint` = name, version, config and weight hashes; it is part of every cache
   key of restored clips, so changing any of them recomputes exactly what depends on it.
+- Isolation: ``vfebench run`` builds the method again inside a worker process (from its class's
+  ``module:QualName`` and ``config``), calls ``setup`` there once and ``restore`` per clip, so a
+  crash, ``sys.exit`` or hang costs one clip (see :mod:`vfebench.runner.worker`). The config must
+  therefore be picklable and the class importable by name; a class that must run in the
+  runner's own process sets ``isolation = "inprocess"``.
 """
 
 from __future__ import annotations
@@ -27,6 +32,7 @@ class Method:
     assets: ClassVar[tuple[str, ...]] = ()
     steps: ClassVar[int | None] = None
     description: ClassVar[str] = ""
+    isolation: ClassVar[str] = "process"  # "inprocess": never run in a worker process
 
     def __init__(self, **config: Any) -> None:
         self.config = dict(config)

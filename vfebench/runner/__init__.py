@@ -1,0 +1,279 @@
+"""The runner: plan → LQ → restore → score → record, one stage per module. Resumable.
+
+:func:`run` takes a :class:`RunConfig` and
+
+1. **plan** (:mod:`~vfebench.runner.plan`): resolves the dataset, the methods (registry names,
+   ``module:Class`` targets, optional ``:key=value,...`` config) and the metrics into a frozen
+   :class:`~vfebench.runner.plan.Plan` — every user error is raised here, before any work;
+2. **LQ** (:mod:`~vfebench.runner.lq`): materialises the LQ inputs (synthetic, cached by source
+   manifest, preset + version, seed, max_frames; shipped; or the source clips when there is no
+   GT) and the GT content hashes; an unreadable GT or LQ clip fails that clip only;
+3. **restore** (:mod:`~vfebench.runner.restore`): each method in its own worker process
+   (:mod:`~vfebench.runner.worker`; model loaded once, per-clip timeout, a crash/exit/signal/
+   timeout fails that clip and restarts the worker), timed per clip, validated, stored as PNG;
+4. **score** (:mod:`~vfebench.runner.engine`, the same engine ``vfebench score`` uses): each
+   clip right after it is restored, from the frames in memory and the GT decoded once; a metric
+   that cannot run on a clip is recorded for that clip with its reason;
+5. **record** (:mod:`~vfebench.runner.record`): ``run.json`` and ``per_clip.csv``, atomically.
+
+Everything computed lives in the run cache (:class:`~vfebench.runner.cache.RunCache`), keyed
+by the full identity of what produced it and written under a per-entry lock, so a killed run
+re-run with the same command recomputes nothing that finished, two runs sharing a cache never
+compute one entry twice, and changing a method's config or version, the preset, the seed or a
+metric's mode recomputes exactly what depends on it. Failed clips are retried on the next run.
+
+Extending: ``--method package.module:Class`` runs any :class:`~vfebench.methods.base.Method`
+subclass without registering it; modules listed in ``$VFEBENCH_PLUGINS`` (comma-separated) are
+imported before planning (and in every worker) so they can register methods and metrics.
+"""
+
+from __future__ import annotations
+
+import sys
+from collections.abc import Callable
+from dataclasses import asdict, dataclass
+from pathlib import Path
+from typing import Any
+
+from vfebench.errors import InputError
+from vfebench.runner.cache import RunCache, StorageError, is_storage_error, read_json, storage_error
+from vfebench.runner.engine import ClipItem, ScoringEngine
+from vfebench.runner.lq import LQView, References, build_lq
+from vfebench.runner.plan import (
+    MethodSpec,
+    Plan,
+    RunConfig,
+    build_method,
+    default_out,
+    load_method_class,
+    load_plugins,
+    make_plan,
+    metric_record,
+    parse_method_spec,
+    parse_metric_specs,
+    resolve_metrics,
+)
+from vfebench.runner.progress import Progress, progress_mode
+from vfebench.runner.record import build_record, environment, write_record
+from vfebench.runner.restore import failed_row, now, restore_method, validate_output
+from vfebench.utils import atomic_write_json, safe_name
+from vfebench.video import Clip, read_clip
+
+__all__ = [
+    "ClipItem", "LQView", "MethodSpec", "Plan", "References", "RunCache", "RunConfig", "RunOutcome",
+    "ScoringEngine", "StorageError", "build_method", "default_out", "environment", "load_method_class",
+    "load_plugins", "make_plan", "metric_record", "parse_method_spec", "parse_metric_specs",
+    "resolve_metrics", "run", "safe_name", "validate_output",
+]  # fmt: skip
+
+
+@dataclass
+class RunOutcome:
+    """What :func:`run` returns: the record, its folder and the cache counters."""
+
+    record: dict[str, Any]
+    out: Path
+    stats: dict[str, int]
+
+
+def check_out_dir(out: Path, run_id: str, overwrite: bool) -> None:
+    """Refuse to write into a folder that holds another run (or other files) unless ``overwrite``."""
+    from vfebench.results import CONFIG_FILE, RUN_FILE
+
+    if overwrite or not out.exists():
+        return
+    if not out.is_dir():
+        raise InputError(f"--out {out}: exists and is not a folder; choose another --out")
+    ids = {d.get("run_id") for f in (CONFIG_FILE, RUN_FILE) if (d := read_json(out / f)) is not None}
+    ids.discard(None)
+    if ids and ids != {run_id}:
+        raise InputError(
+            f"--out {out}: holds another run (run id {sorted(ids)[0]}, this run is {run_id}); choose "
+            "another --out, or pass --overwrite to replace it"
+        )
+    if not ids and any(out.iterdir()):
+        raise InputError(
+            f"--out {out}: is not empty and holds no vfebench run; choose another --out, or pass "
+            "--overwrite to write into it"
+        )
+
+
+class _Run:
+    """One invocation: owns the stages' shared state (stats, failures, rows)."""
+
+    def __init__(self, plan: Plan, log: Callable[[str], None]) -> None:
+        self.plan = plan
+        self.log = log
+        self.cache = RunCache(plan.cfg.cache)
+        self.stats = {"restored_computed": 0, "restored_cached": 0}
+        self.failures: list[dict[str, Any]] = []
+        self.set_results: dict[tuple[str, str], dict[str, Any]] = {}
+
+    def fail(self, label: str, cid: str, stage: str, metric: str | None, reason: str, tb: str):
+        self.failures.append(
+            {
+                "method": label,
+                "clip_id": cid,
+                "stage": stage,
+                "metric": metric,
+                "reason": reason,
+                "traceback": tb,
+            }
+        )
+        where = f"{label} / {cid}" + (f" / {metric}" if metric else "")
+        self.log(f"FAILED {stage} {where}: {reason}")
+        return failed_row(label, cid, stage, reason, self.lq.path(cid) if stage != "lq" else None)
+
+    def execute(self) -> RunOutcome:
+        plan, cfg = self.plan, self.plan.cfg
+        check_out_dir(plan.out, plan.run_id, cfg.overwrite)
+        plan.out.mkdir(parents=True, exist_ok=True)
+        started = now()
+        atomic_write_json(
+            plan.out / "config.json",
+            {"run_id": plan.run_id, "config": asdict(cfg), "started": started, "metrics": list(plan.metrics)},
+        )
+        for name, why in plan.skipped.items():
+            self.log(f"skipping metric {name}: {why}")
+        mode = progress_mode(cfg.progress)
+        prog = Progress(
+            "hash GT", len(plan.clip_ids), "log" if mode == "log" else "off", cfg.progress_every, self.log
+        )
+        self.refs = References(plan.source, plan.clip_ids, cfg.max_frames, plan.has_gt, prog)
+        prog.close()
+        prog = None
+        if plan.lq_preset is not None and mode == "log":
+            prog = Progress(
+                f"degrade {plan.lq_preset}", len(plan.clip_ids), mode, cfg.progress_every, self.log
+            )
+        self.lq = build_lq(plan, self.log, bar=mode == "bar", on_clip=prog.step if prog else None)
+        if prog is not None:
+            prog.close()
+        if cfg.isolation == "process" and self._anything_to_restore():
+            from vfebench.runner.worker import prestart
+
+            prestart()  # the fork server imports numpy/OpenCV while the first clips are read
+        feats = Path(cfg.features) if cfg.features else None
+        if feats is None:
+            from vfebench.utils import cache_root
+
+            feats = cache_root() / "features"
+        self.engine = ScoringEngine(plan.metrics, cfg.device, cfg.seed, feats, None, self.cache)
+        rows: dict[tuple[str, str], dict[str, Any]] = {}
+        method_info: dict[str, dict[str, Any]] = {}
+        for label, method in plan.methods.items():
+            prog = Progress(f"restore+score {label}", len(plan.clip_ids), mode, cfg.progress_every, self.log)
+
+            def on_clip(row, pred, gt, label=label, prog=prog):
+                rows[(label, row["clip_id"])] = row
+                if row["status"] == "ok":
+                    self._score_row(row, pred, gt)
+                prog.step()
+
+            method_info[label] = restore_method(self, label, method, on_clip, self.fail)
+            prog.close()
+            self._score_sets(label, rows)
+        ordered = [rows[(lb, cid)] for lb in plan.methods for cid in plan.clip_ids]
+        record = build_record(self, ordered, method_info, started)
+        write_record(plan.out, record)
+        return RunOutcome(record, plan.out, {**self.stats, **self.engine.stats})
+
+    def _anything_to_restore(self) -> bool:
+        """Whether some (method, clip) has no complete restoration in the cache yet (cheap stats)."""
+        for method in self.plan.methods.values():
+            fp = method.fingerprint_hash()
+            for cid in self.plan.clip_ids:
+                if cid in self.refs.failed or cid in self.lq.failed:
+                    continue
+                try:
+                    d = self.cache.restored_dir(fp, self.lq.clip_hash(cid), self.refs.key(cid), cid)
+                except Exception:
+                    continue
+                if not (d / "meta.json").is_file():
+                    return True
+        return False
+
+    # -- score stage glue ----------------------------------------------------------------
+    def _pred_loader(self, row: dict[str, Any]):
+        def load() -> Clip:
+            c = read_clip(row["restored_path"], row["clip_id"])
+            return c
+
+        return load
+
+    def _score_row(self, row: dict[str, Any], pred: Clip | None, gt: Clip | None) -> None:
+        cid = row["clip_id"]
+        item = ClipItem(
+            cid,
+            (lambda: pred) if pred is not None else self._pred_loader(row),
+            (lambda: gt) if gt is not None else (lambda: self.refs.load(cid)),
+            row["restored_hash"],
+            self.refs.key(cid),
+        )
+        results = self.engine.score_clip(item)
+        row["_results"] = {}
+        for key, o in results.items():
+            if o.result is not None:
+                row["values"][key] = o.result.get("value")
+                det = {
+                    "n_frames": o.result.get("n_frames"),
+                    "n_skipped": o.result.get("n_skipped"),
+                    "cached": o.cached,
+                }
+                if o.result.get("reason"):
+                    det["reason"] = o.result["reason"]
+                row["details"][key] = det
+                row["_results"][key] = o.result
+            else:
+                self.fail(row["method"], cid, "score", key, o.failed, o.tb)
+                row["values"][key] = None
+                row["details"][key] = {"reason": f"failed: {o.failed}", "cached": False}
+
+    def _score_sets(self, label: str, rows: dict) -> None:
+        ok = [rows[(label, cid)] for cid in self.plan.clip_ids if rows[(label, cid)]["status"] == "ok"]
+        if not ok:
+            return
+        for key in self.engine.set_keys:
+            items = [
+                ClipItem(
+                    r["clip_id"],
+                    self._pred_loader(r),
+                    (lambda cid=r["clip_id"]: self.refs.load(cid)),
+                    r["restored_hash"],
+                    self.refs.key(r["clip_id"]),
+                )
+                for r in ok
+            ]
+            res = self.engine.score_set(key, items)
+            if res["failed"]:
+                self.fail(label, "*", "score", key, res["failed"], res.get("tb", ""))
+                continue
+            self.set_results[(label, key)] = res
+            for r in ok:
+                d = res["clips"].get(r["clip_id"])
+                if d is None:
+                    continue
+                r.setdefault("_results", {})[key] = d
+                r["values"][key] = d.get("value")
+                det = {"n_frames": d.get("n_frames"), "n_skipped": d.get("n_skipped"), "cached": True}
+                if d.get("reason"):
+                    det["reason"] = d["reason"]
+                r["details"][key] = det
+
+
+def run(cfg: RunConfig, log: Callable[[str], None] | None = None) -> RunOutcome:
+    """Run ``cfg`` (see module docstring); returns the record, its folder and cache counters.
+
+    Raises :class:`StorageError` (one line naming the path and the fix) when the disk is full or
+    a folder is not writable; every other per-clip problem is recorded, not raised.
+    """
+    log = log or (lambda s: print(s, file=sys.stderr))
+    plan = make_plan(cfg)
+    try:
+        return _Run(plan, log).execute()
+    except StorageError:
+        raise
+    except OSError as exc:
+        if is_storage_error(exc):
+            raise storage_error(exc) from exc
+        raise

@@ -1,0 +1,220 @@
+"""Restore stage: each method on each clip, timed, validated, stored once in the run cache.
+
+For one method, :func:`restore_method` walks the plan's clips and for each
+
+- reuses a complete cached restoration (``meta.json`` present), or
+- under the cache entry's lock (a concurrent run waits, then reuses it), loads the LQ clip and
+  the reference (GT) once, restores it through the method's executor (a worker process by
+  default, see :mod:`vfebench.runner.worker`), validates the output (:func:`validate_output`)
+  and writes the PNG frames then ``meta.json`` atomically;
+- hands the row and the in-memory clips to ``on_clip`` (the score stage), so each method's clips
+  are scored as they are restored and the restored frames are not read back from disk.
+
+Any failure — unreadable GT/LQ, an exception, a crash, a timeout, a bad output — fails that clip
+with its reason; the others go on. Timing: wall seconds from LQ frames in memory to restored
+frames in memory, measured in the worker (model loading and ``warmup`` clips excluded, device
+synchronised); peak memory is CUDA max allocated or the worker's peak RSS, reset per clip.
+"""
+
+from __future__ import annotations
+
+import datetime as _dt
+from collections.abc import Callable
+from typing import Any
+
+import numpy as np
+
+from vfebench.errors import InputError
+from vfebench.runner.cache import read_json
+from vfebench.runner.worker import RestoreFailed, free_memory, make_executor
+from vfebench.utils import atomic_write_json
+from vfebench.video import Clip
+
+
+def now() -> str:
+    return _dt.datetime.now(_dt.timezone.utc).isoformat(timespec="seconds")
+
+
+def validate_output(out: Any, lq: Clip, target: tuple[int, int] | None, label: str) -> Clip:
+    """Raise InputError naming the clip when a method's output is not a usable restoration."""
+    who = f"method {label!r} on clip {lq.id!r}"
+    frames = getattr(out, "frames", out)
+    if not isinstance(frames, np.ndarray):
+        raise InputError(f"{who}: returned {type(out).__name__}, expected a vfebench.video.Clip")
+    if np.issubdtype(frames.dtype, np.floating) and not np.isfinite(frames).all():
+        raise InputError(f"{who}: output contains NaN or infinite values")
+    if frames.dtype != np.uint8:
+        raise InputError(f"{who}: output dtype {frames.dtype}, expected uint8 RGB 0..255")
+    if frames.ndim != 4 or frames.shape[-1] != 3:
+        raise InputError(f"{who}: output shape {frames.shape}, expected T×H×W×3")
+    if frames.shape[0] != lq.num_frames:
+        raise InputError(f"{who}: output has {frames.shape[0]} frames, the input has {lq.num_frames}")
+    if target is not None and tuple(frames.shape[1:3]) != tuple(target):
+        raise InputError(
+            f"{who}: output frames are {frames.shape[2]}×{frames.shape[1]}, expected the GT size "
+            f"{target[1]}×{target[0]}"
+        )
+    if isinstance(out, Clip) and out.id != lq.id:
+        raise InputError(f"{who}: returned the clip id {out.id!r}; a method must keep its input's clip id")
+    if not isinstance(out, Clip):
+        out = Clip(lq.id, frames, lq.fps)
+    return out
+
+
+def clip_row(
+    label: str, cid: str, meta: dict, path: str, lq_path: str | None, cached: bool
+) -> dict[str, Any]:
+    return {
+        "method": label,
+        "clip_id": cid,
+        "status": "ok",
+        "n_frames": meta["n_frames"],
+        "height": meta["height"],
+        "width": meta["width"],
+        "seconds": meta["seconds"],
+        "fps": meta["fps"],
+        "peak_mem_mb": meta["peak_mem_mb"],
+        "peak_mem_kind": meta["peak_mem_kind"],
+        "restored_hash": meta["content_hash"],
+        "restored_path": path,
+        "lq_path": lq_path,
+        "restore_cached": cached,
+        "values": {},
+        "details": {},
+    }
+
+
+def failed_row(label: str, cid: str, stage: str, reason: str, lq_path: str | None) -> dict[str, Any]:
+    return {
+        "method": label,
+        "clip_id": cid,
+        "status": "failed",
+        "reason": reason,
+        "failed_stage": stage,
+        "n_frames": None,
+        "height": None,
+        "width": None,
+        "seconds": None,
+        "fps": None,
+        "peak_mem_mb": None,
+        "peak_mem_kind": None,
+        "restored_hash": None,
+        "restored_path": None,
+        "lq_path": lq_path,
+        "restore_cached": False,
+        "values": {},
+        "details": {},
+    }
+
+
+def restore_method(run, label: str, method, on_clip: Callable, fail: Callable) -> dict[str, Any]:
+    """Restore every clip of ``run.plan`` with one method (see the module docstring).
+
+    ``run`` is the orchestrator (plan, cache, lq, refs, log, stats); ``on_clip(row, pred, gt)``
+    receives each clip's row (``pred``/``gt`` in memory when they were just decoded, else None);
+    ``fail(label, cid, stage, metric, reason, tb)`` records a failure. Returns the method's info.
+    """
+    plan, cache, lq, refs = run.plan, run.cache, run.lq, run.refs
+    cfg = plan.cfg
+    fp_hash = method.fingerprint_hash()
+    info: dict[str, Any] = {
+        "name": method.name,
+        "fingerprint": method.fingerprint(),
+        "fingerprint_hash": fp_hash,
+        "steps": method.config.get("steps", getattr(method, "steps", None)),
+        "warmup": None,
+        "isolation": cfg.isolation,
+        "timeout_s": cfg.timeout if cfg.isolation == "process" else None,
+        "worker_restarts": 0,
+    }
+    pending: list[tuple[str, Any]] = []
+    for cid in plan.clip_ids:
+        if cid in refs.failed:
+            what = "the GT clip" if plan.has_gt else "the clip"
+            on_clip(fail(label, cid, "gt", None, f"cannot read {what}: {refs.failed[cid]}", ""), None, None)
+            continue
+        try:
+            lq_hash = None if cid in lq.failed else lq.clip_hash(cid)
+        except Exception:
+            lq_hash = None  # clip_hash recorded the reason in lq.failed
+        if lq_hash is None:
+            on_clip(fail(label, cid, "lq", None, f"no LQ input: {lq.failed.get(cid, '?')}", ""), None, None)
+            continue
+        d = cache.restored_dir(fp_hash, lq_hash, refs.key(cid), cid)
+        meta = read_json(d / "meta.json")
+        if meta is not None and (d / "frames").is_dir():
+            run.stats["restored_cached"] += 1
+            on_clip(clip_row(label, cid, meta, str(d / "frames"), lq.path(cid), True), None, None)
+        else:
+            pending.append((cid, d))
+    if not pending:
+        return info
+    run.log(f"{label}: restoring {len(pending)} clip(s) ({len(plan.clip_ids) - len(pending)} cached)")
+    executor = make_executor(method, cfg.device, cfg.isolation, cfg.timeout, run.log)
+    info["isolation"] = executor.isolation
+    warm = cfg.warmup
+    from vfebench.video import write_png_frames
+
+    try:
+        for cid, d in pending:
+            with cache.entry(d / "meta.json") as ready:
+                meta = read_json(d / "meta.json") if ready else None
+                if meta is not None and (d / "frames").is_dir():  # another run just finished it
+                    run.stats["restored_cached"] += 1
+                    on_clip(clip_row(label, cid, meta, str(d / "frames"), lq.path(cid), True), None, None)
+                    continue
+                try:
+                    lq_clip = lq.load(cid)
+                except Exception as exc:
+                    on_clip(fail(label, cid, "lq", None, f"cannot read the LQ clip: {type(exc).__name__}: {exc}", ""), None, None)  # fmt: skip
+                    continue
+                try:
+                    gt = refs.load(cid)
+                    target = refs.target(cid, gt, lq_clip)
+                except Exception as exc:
+                    on_clip(fail(label, cid, "gt", None, str(exc) if isinstance(exc, InputError) else f"cannot read the GT clip: {type(exc).__name__}: {exc}", ""), None, None)  # fmt: skip
+                    continue
+                try:
+                    executor.setup()
+                    while warm > 0:  # untimed warm-up on the first pending clip
+                        warm -= 1
+                        r = executor.restore(lq_clip, target)
+                        info["warmup"] = {"clip_id": cid, "seconds": r.seconds}
+                    r = executor.restore(lq_clip, target)
+                    out = validate_output(r.out, lq_clip, target, label)
+                except RestoreFailed as exc:
+                    info["worker_restarts"] = executor.restarts
+                    on_clip(fail(label, cid, "restore", None, exc.reason, exc.tb), None, None)
+                    continue
+                except InputError as exc:
+                    on_clip(fail(label, cid, "restore", None, f"InputError: {exc}", ""), None, None)
+                    continue
+                write_png_frames(out, d / "frames")
+                meta = {
+                    "method": label,
+                    "clip_id": cid,
+                    "fingerprint": method.fingerprint(),
+                    "lq_hash": lq.clip_hash(cid),
+                    "gt_key": refs.key(cid),
+                    "content_hash": out.content_hash(),
+                    "n_frames": out.num_frames,
+                    "height": out.size[0],
+                    "width": out.size[1],
+                    "fps_video": out.fps,
+                    "seconds": r.seconds,
+                    "fps": out.num_frames / r.seconds if r.seconds > 0 else None,
+                    "peak_mem_mb": r.peak_mem_mb,
+                    "peak_mem_kind": r.peak_mem_kind,
+                    "device": cfg.device,
+                    "isolation": executor.isolation,
+                    "created": now(),
+                }
+                atomic_write_json(d / "meta.json", meta)
+            run.stats["restored_computed"] += 1
+            row = clip_row(label, cid, meta, str(d / "frames"), lq.path(cid), False)
+            on_clip(row, out, gt)
+    finally:
+        info["worker_restarts"] = executor.restarts
+        executor.close()
+        free_memory(cfg.device)
+    return info
