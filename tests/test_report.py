@@ -24,7 +24,7 @@ def _metric(name, display, hib, prec, scale=1.0, mode="clean", recon=False):
             "precision": prec, "recon": recon}  # fmt: skip
 
 
-def fake_record() -> dict:
+def fake_record(dataset: str = "demo", spec: str | None = None, n_clips: int = 3, version: str = "1") -> dict:
     """A fixed record: 3 methods × 3 clips, raw values chosen by hand."""
     metrics = {
         "psnr": _metric("psnr", "PSNR", True, 2),
@@ -37,6 +37,23 @@ def fake_record() -> dict:
         "lanczos": [(25.1, 0.75, 0.0049, 9.1), (26.1, 0.77, 0.0051, 9.3), (27.1, 0.79, 0.0053, 9.5)],
         "identity": [(24.0, 0.70, 0.0060, 8.0), (24.5, 0.71, None, 8.2), (25.0, 0.72, 0.0062, 8.4)],
     }
+    return _record(metrics, vals, dataset, spec or dataset, True, n_clips,
+                   {"kind": "synthetic", "preset": "vfhq-x4", "version": version, "seed": 0, "max_frames": 8})  # fmt: skip
+
+
+def fake_real_lq_record() -> dict:
+    """A real-LQ run (``rfv``, no GT): no-reference metrics only, 3 methods × 3 clips."""
+    metrics = {"niqe": _metric("niqe", "NIQE", False, 4), "musiq": _metric("musiq", "MUSIQ", True, 4)}
+    vals = {
+        "bicubic": [(7.0, 40.0), (7.2, 42.0), (7.4, 44.0)],
+        "lanczos": [(6.9, 41.0), (7.1, 43.0), (7.3, 45.0)],
+        "identity": [(5.0, 30.0), (5.2, 31.0), (5.4, 32.0)],
+    }
+    return _record(metrics, vals, "rfv", "rfv:runs/real-lq-clips", False, 3,
+                   {"kind": "real", "source": "rfv", "max_frames": 8}, run_id="fedcba9876543210")  # fmt: skip
+
+
+def _record(metrics, vals, dataset, spec, has_gt, n_clips, lq, run_id="0123456789abcdef") -> dict:
     clips, methods = [], {}
     for m, rows in vals.items():
         for i, v in enumerate(rows):
@@ -47,15 +64,17 @@ def fake_record() -> dict:
         for j, k in enumerate(metrics):
             xs = [r[j] for r in rows if r[j] is not None]
             agg[k] = float(np.mean(xs))
-        methods[m] = {"name": m, "fingerprint_hash": m[:4], "steps": 0 if m != "lanczos" else 1,
+        methods[m] = {"name": m, "fingerprint_hash": m[:4], "steps": 0 if m != "lanczos" else 1, "n_clips": 3,
                       "timing": {"seconds_mean": {"bicubic": 0.2, "lanczos": 0.5, "identity": 0.05}[m]},
                       "aggregates": agg}  # fmt: skip
+    synthetic = lq["kind"] == "synthetic"
     return {
-        "schema": SCHEMA, "schema_version": SCHEMA_VERSION, "run_id": "0123456789abcdef", "status": "complete",
+        "schema": SCHEMA, "schema_version": SCHEMA_VERSION, "run_id": run_id, "status": "complete",
         "config": {"seed": 0, "max_frames": 8, "preset": "vfhq-x4"},
-        "dataset": {"spec": "demo", "has_gt": True, "n_clips": 3, "clip_ids": ["clip0", "clip1", "clip2"],
-                    "manifest_hash": "ab" * 32},
-        "degradation": {"preset": "vfhq-x4", "version": "1", "seed": 0},
+        "dataset": {"spec": spec, "name": dataset, "has_gt": has_gt, "n_clips": n_clips,
+                    "clip_ids": ["clip0", "clip1", "clip2"], "manifest_hash": ("ab" if has_gt else "cd") * 32},
+        "lq": {"kind": lq["kind"], "identity": lq},
+        "degradation": {"preset": lq["preset"], "version": lq["version"], "seed": 0} if synthetic else None,
         "environment": {"device": "cpu", "device_name": "test-cpu"},
         "metrics": metrics, "methods": methods, "clips": clips, "failures": [],
     }  # fmt: skip
@@ -73,12 +92,14 @@ def check_golden(name: str, text: str) -> None:
 @pytest.mark.parametrize("fmt", ["md", "tex"])
 @pytest.mark.parametrize("layout,reference", [("table1", False), ("table1", True), ("table3", True)])
 def test_golden_tables(fmt, layout, reference):
-    t = tables.build_table(layout, [fake_record()], reference=reference)
+    """Published rows on a (3-clip, pre-fix) vfhq run, with the paper's columns."""
+    rec = fake_record("vfhq", "vfhq:/data/VFHQ-test") if reference else fake_record()
+    t = tables.build_table(layout, [rec], reference=reference, columns="paper" if reference else "measured")
     check_golden(f"{layout}{'_ref' if reference else ''}.{fmt}", tables.render(t, fmt))
 
 
 def test_ranking_and_precision():
-    t = tables.build_table("table1", [fake_record()])
+    t = tables.build_table("table1", [fake_record()], columns="paper")
     md = tables.render_md(t)
     # PSNR 2 decimals: lanczos 26.10 best, bicubic 26.00 second; SSIM ties bicubic/lanczos 0.7700 → both bold
     assert "| lanczos | **26.10** | **0.7700** |" in md
@@ -203,5 +224,101 @@ def test_md_and_tex_cli(tmp_path):
         cli(["report", str(run_dir), "--format", "tex", "--table", "table1", "--ci", "--out", str(out)]) == 0
     )
     text = out.read_text()
-    assert "\\multicolumn{3}{c}{Quality and Fidelity}" in text and "95" in text
+    assert "\\multicolumn{2}{c}{Quality and Fidelity}" in text and "95" in text
     assert cli(["report", str(tmp_path / "nope")]) == 2
+
+
+def _write_run(root: Path, rec: dict) -> Path:
+    import json
+
+    root.mkdir(parents=True)
+    (root / "run.json").write_text(json.dumps(rec))
+    return root
+
+
+@pytest.mark.parametrize("fmt", ["md", "tex"])
+def test_report_groups_a_folder_run_and_a_real_lq_run(tmp_path, capsys, fmt):
+    """Two runs on different inputs: two tables per layout, own captions, own rankings (golden)."""
+    from vfebench.cli import main as cli
+
+    a = _write_run(tmp_path / "vfhq-like", fake_record("folder", "folder:runs/vfhq-like"))
+    b = _write_run(tmp_path / "real-lq", fake_real_lq_record())
+    capsys.readouterr()
+    assert cli(["report", str(a), str(b), "--format", fmt, "--reference"]) == 0
+    text = capsys.readouterr().out
+    check_golden(f"report_groups.{fmt}", text)
+    if fmt == "md":
+        heads = [ln for ln in text.splitlines() if ln.startswith("**Table")]
+        assert heads == [
+            "**Table 1.** Quantitative comparison with reference — folder:runs/vfhq-like, 3 clips (first 8 frames), "
+            "preset vfhq-x4 v1 (pre-fix), seed 0",
+            "**Table 2.** Comparison without reference — rfv:runs/real-lq-clips, 3 clips (first 8 frames), real LQ",
+            "**Table 3a.** Efficiency: sampling steps and wall-clock seconds per clip — folder:runs/vfhq-like, "
+            "3 clips (first 8 frames), preset vfhq-x4 v1 (pre-fix), seed 0",
+            "**Table 3b.** Efficiency: sampling steps and wall-clock seconds per clip — rfv:runs/real-lq-clips, "
+            "3 clips (first 8 frames), real LQ",
+        ]
+        t1, t2 = text.split("**Table 2.**")[0], text.split("**Table 2.**")[1].split("**Table 3a.**")[0]
+        # rankings within a table: identity's NIQE 8.2 is best in Table 1 although the real-LQ run has
+        # 5.2; in Table 2 the published rows take the marks (RealBasicVSR 5.0402 best)
+        assert "| identity | 24.50 | <u>0.7100</u> | 6.1000 (2/3) | **8.2000** |" in t1
+        assert "| identity | 5.2000 | 31.0000 |" in t2 and "| RealBasicVSR † | **5.0402** |" in t2
+        # no published VFHQ-test rows beside a folder run, no RFV-LQ rows beyond the rfv run; a visible note
+        assert "VividFace" not in t1 and "Published rows left out" in t1
+        assert "VividFace †" in t2 and "cannot verify" in t2
+        assert text.count("Time: mean wall-clock") == 2  # once per Table 3, not twice in one
+        assert "real LQ" in t2 and "preset" not in t2.split("\n")[0]
+
+
+def test_columns_rule_is_the_same_for_run_and_report(tmp_path, capsys):
+    """`run`'s terminal table, `report --format md` and html use one column rule and default."""
+    from vfebench.cli import main as cli
+
+    rec = fake_record()
+    a = _write_run(tmp_path / "r", rec)
+    summary = tables.render_run_summary([rec])
+    capsys.readouterr()
+    assert cli(["report", str(a)]) == 0
+    assert capsys.readouterr().out == summary  # same default, same tables
+    assert "LPIPS" not in summary and "FVD" not in summary  # measured: unmeasured columns hidden
+    assert cli(["report", str(a), "--columns", "paper"]) == 0
+    paper = capsys.readouterr().out
+    assert "LPIPS↓" in paper and "FVD↓" in paper and "| – |" not in paper.split("Other")[0][:10]
+    assert tables.render_run_summary([rec], columns="paper") == paper
+    page = tables.render_html(tables.build_tables([rec])[0])
+    assert "LPIPS" not in page and "PSNR" in page
+
+
+def test_infinite_psnr_and_preset_labels():
+    rec = fake_record(version="2")
+    rec["methods"]["identity"]["aggregates"]["psnr"] = float("inf")
+    rec["methods"]["bicubic"]["aggregates"]["psnr"] = "Infinity"  # a string marker reads the same
+    t = tables.build_table("table1", [rec])
+    md = tables.render_md(t)
+    assert "| identity | **∞ (identical)** |" in md and "| bicubic | **∞ (identical)** |" in md
+    assert "| lanczos | <u>26.10</u> |" in md
+    assert "preset vfhq-x4 v2, seed 0" in t.caption and "pre-fix" not in t.caption
+    assert "$\\infty$ (identical)" in tables.render_tex(t)
+    assert "pre-fix" in tables.build_table("table1", [fake_record(version="1")]).caption
+
+
+def test_partial_coverage_in_md_and_tex():
+    rec = fake_record()
+    row = next(c for c in rec["clips"] if c["method"] == "lanczos" and c["clip_id"] == "clip2")
+    row["status"], row["values"] = "failed", {k: None for k in row["values"]}
+    rec["methods"]["lanczos"]["aggregates"]["psnr"] = 25.6
+    t = tables.build_table("table1", [rec])
+    md = tables.render_md(t)
+    assert "| lanczos | 25.60 (2/3) |" in md  # not ranked: bicubic is best now
+    assert "| bicubic | **26.00** |" in md
+    tex = tables.render_tex(t)
+    assert "25.60\\textsuperscript{a}" in tex and "\\textsuperscript{a} over 2 of 3 clips" in tex
+
+
+def test_paired_better_only_at_alpha():
+    from vfebench.report.html import _verdict
+
+    r = {"a": "A", "b": "B", "better": "a", "p_perm": 0.14}
+    assert _verdict(r, 0.05) == "no significant difference (p = 0.14 ≥ 0.05)"
+    assert _verdict({**r, "p_perm": 0.01}, 0.05) == "A (p = 0.01 < 0.05)"
+    assert _verdict({**r, "p_perm": 0.14}, 0.2) == "A (p = 0.14 < 0.2)"
