@@ -172,34 +172,107 @@ class _Collect(HTMLParser):
             self.imgs.append(a)
 
 
-def test_html_report_renders_with_plots(tmp_path):
+class _Media(_Collect):
+    def __init__(self):
+        super().__init__()
+        self.videos, self.sections = [], []
+
+    def handle_starttag(self, tag, attrs):
+        super().handle_starttag(tag, attrs)
+        a = dict(attrs)
+        if tag == "source":
+            self.videos.append(a)
+        if tag == "section":
+            self.sections.append(a.get("id"))
+
+
+@pytest.fixture(scope="module")
+def small_run(tmp_path_factory):
     import _runner_plugin  # noqa: F401
-    from PIL import Image
     from test_runner import make_folder
 
-    from vfebench.cli import main as cli
     from vfebench.runner import RunConfig, run
 
-    data = make_folder(tmp_path / "gt", n=3, t=4)
+    tmp = tmp_path_factory.mktemp("html")
+    data = make_folder(tmp / "gt", n=3, t=4)
     o = run(RunConfig(methods=["identity", "bicubic", "lanczos"], dataset=f"folder:{data}", metrics=["psnr", "t_mae"],
-                      out=str(tmp_path / "run"), progress=False), log=lambda s: None)  # fmt: skip
+                      out=str(tmp / "run"), cache=str(tmp / "cache"), progress=False), log=lambda s: None)  # fmt: skip
+    return o
+
+
+def test_html_report_renders_with_plots_grid_and_videos(small_run, tmp_path):
+    import av
+    from PIL import Image
+
+    from vfebench.cli import main as cli
+    from vfebench.report.plots import load_sources
+    from vfebench.report.qualitative import VIDEO_LABEL, side_by_side
+
+    o = small_run
     out = tmp_path / "r.html"
     rc = cli(["report", str(o.out), "--format", "html", "--out", str(out), "--reference",
-              "--compare", "bicubic", "identity", "--profile-clip", "c1"])  # fmt: skip
+              "--compare", "bicubic", "identity", "--profile-clip", "c1", "--show", "c0@2"])  # fmt: skip
     assert rc == 0
-    p = _Collect()
-    p.feed(out.read_text())
+    page = out.read_text()
+    p = _Media()
+    p.feed(page)
     assert {"table1", "table3", "fig-quality-time", "fig-distributions"} <= p.ids
     assert p.tables >= 4  # table1, table3, CIs, paired
-    assert len(p.imgs) == 3  # quality-vs-time, distributions, one temporal profile
-    for img in p.imgs:
-        src = img["src"]
-        assert src.startswith("data:image/png;base64,")
-        im = Image.open(io.BytesIO(base64.b64decode(src.split(",", 1)[1])))
+    # 3 plots + grid of GT, LQ, 3 methods × (frame, eyes, mouth) for the one shown clip
+    assert len(p.imgs) == 3 + 5 * 3
+    for img in p.imgs:  # every image is a file beside the page, loaded lazily, and decodes
+        assert img.get("loading") == "lazy" and img["src"].startswith("r_files/")
+        im = Image.open(out.parent / img["src"])
         im.load()
-        assert im.size[0] > 100 and im.size[1] > 100
-    html = out.read_text()
-    assert "temporal profile c1" in html and "VividFace" in html and "p (sign-flip)" in html
+        assert min(im.size) > 10
+    assert "temporal profile c1" in page and "p (sign-flip)" in page and "c0 — frame 2 of 4" in page
+    assert "fixed boxes (no stored landmarks" in page  # psnr/t_mae computed no face landmarks
+    assert "VividFace" not in page  # folder run: no published VFHQ-test rows, and a note says why
+    assert "Published rows left out" in page
+    # the video: one <source>, the file exists, decodes to every frame of the side-by-side panels
+    assert len(p.videos) == 1 and VIDEO_LABEL in page
+    vid = out.parent / p.videos[0]["src"]
+    assert vid.is_file() and p.videos[0]["type"] == "video/mp4"
+    with av.open(str(vid)) as c:
+        st = c.streams.video[0]
+        assert st.codec_context.name == "h264" and st.codec_context.pix_fmt == "yuv420p"
+        frames = np.stack([f.to_ndarray(format="rgb24") for f in c.decode(video=0)])
+    expect = side_by_side(load_sources(o.record, "c0"))
+    assert frames.shape == expect.shape == (4, 256, 5 * 256, 3)
+    mse = np.mean((frames.astype(float) - expect.astype(float)) ** 2)
+    assert 10 * np.log10(255**2 / mse) > 30  # near-lossless (4:2:0 chroma): the right content
+    # a second report reuses the encoded video (encoded once)
+    mtime = vid.stat().st_mtime_ns
+    assert cli(["report", str(o.out), "--format", "html", "--out", str(out), "--show", "c0@2"]) == 0
+    assert vid.stat().st_mtime_ns == mtime
+
+
+def test_html_single_file_embeds_thumbnails_only(small_run, tmp_path):
+    from PIL import Image
+
+    from vfebench.cli import main as cli
+
+    out = tmp_path / "one.html"
+    assert cli(["report", str(small_run.out), "--format", "html", "--out", str(out), "--single-file"]) == 0
+    assert not (tmp_path / "one_files").exists() or not any((tmp_path / "one_files").iterdir())
+    p = _Media()
+    p.feed(out.read_text())
+    assert not p.videos and "Videos are left out" in out.read_text()
+    grid = [i for i in p.imgs if i["src"].startswith("data:image/jpeg")]
+    assert len(grid) == 2 * 5 * 3  # default: the two clips where methods differ most, 5 sources
+    for img in grid:  # thumbnails, not full frames
+        im = Image.open(io.BytesIO(base64.b64decode(img["src"].split(",", 1)[1])))
+        assert im.size[0] <= 160
+    assert all(i["src"].startswith("data:") for i in p.imgs)
+
+
+def test_pick_clips_where_methods_differ_most():
+    from vfebench.report.qualitative import parse_show, pick_clips
+
+    rec = fake_record()
+    # PSNR max − min over methods, by hand: clip0 25.1 − 24.0 = 1.1, clip1 1.6, clip2 2.1
+    assert pick_clips([rec], "psnr", 2) == ["clip2", "clip1"]
+    assert parse_show(["a@3", "b", "x@y"]) == [("a", 3), ("b", None), ("x@y", None)]
 
 
 def test_temporal_profile_strip_is_the_row_over_time():
@@ -209,6 +282,40 @@ def test_temporal_profile_strip_is_the_row_over_time():
     s = profile_image(f, 7)
     assert s.shape == (5, 8, 3) and np.array_equal(s[3], f[3, 7])
     assert profile_image(f, 7, width=16).shape == (5, 16, 3)
+
+
+def test_temporal_profile_same_row_for_a_4x_larger_output():
+    """GT 64×48 with a marked row at 50 %; a 4× (nearest) larger output and a 4× smaller LQ: every
+    panel shows the same image row, resampled to the GT width; the thumbnail marks that row."""
+    from PIL import Image
+
+    from vfebench.report.plots import marked_thumbnail, profile_strips, row_of, temporal_profile
+
+    t, h, w = 6, 64, 48
+    yy, xx = np.mgrid[0:h, 0:w]
+    gt = np.stack([np.stack([yy * 3, xx * 5, np.full_like(yy, k * 40)], -1) for k in range(t)]).astype(
+        np.uint8
+    )
+    row = row_of(h, 0.5)
+    assert row == 32
+    gt[:, row, :, :] = (255, 0, 0)  # the marked row
+    gt[:, row, ::2, 1] = 255  # with a pattern along x, so a wrong resampling shows too
+    big = gt.repeat(4, axis=1).repeat(4, axis=2)  # 256×192: its row 128 is the GT's row 32
+    lq = gt[:, ::4, ::4]  # 16×12: its row 8 is the GT's row 32
+    strips = dict(profile_strips([("GT", gt), ("big", big), ("LQ", lq)], 0.5))
+    assert strips["GT"].shape == strips["big"].shape == (t, w, 3)
+    assert np.array_equal(strips["big"], gt[:, row]) and np.array_equal(strips["GT"], gt[:, row])
+    assert np.array_equal(strips["LQ"], gt[:, row, :, :][:, (np.arange(w) // 4) * 4])
+    # the old rule (the output's row index in every panel) would have shown GT row 128 → out of range,
+    # and row 32 of the big output is GT row 8: not the marked row
+    assert not np.array_equal(big[:, 32], big[:, 128])
+    th = marked_thumbnail(gt[0], 0.5, size=96)
+    r = row_of(th.shape[0], 0.5)
+    assert th.shape[:2] == (128, 96) and np.all(th[r] == (255, 0, 0))
+    png = temporal_profile(list(strips.items()), "c", 0.5, th)
+    im = Image.open(io.BytesIO(png))
+    im.load()
+    assert im.size[0] > 200
 
 
 def test_md_and_tex_cli(tmp_path):

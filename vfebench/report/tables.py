@@ -158,6 +158,8 @@ class Table:
     cols: list[Col]
     rows: list[Row]
     notes: list[str] = field(default_factory=list)
+    #: notes that must be seen beside the table (printed visibly in LaTeX too, not as comments)
+    warnings: list[str] = field(default_factory=list)
 
     def groups(self) -> list[tuple[str | None, int]]:
         out: list[tuple[str | None, int]] = []
@@ -462,8 +464,8 @@ def build_table(
         cols = [c for c in cols if any(r.values.get(c.key) is not None for r in rows if not r.reference)]
     caption = spec["caption"] + (" — " + describe_inputs(records[0]) if records else "")
     table = Table(name or layout, title or spec["title"], caption, cols, rows)
-    table.notes = _notes(layout, records, bool(rows and rows[0].reference), cols, table) + ref_notes
-    table.notes = list(dict.fromkeys(table.notes))  # each note once
+    table.notes = list(dict.fromkeys(_notes(layout, records, bool(rows and rows[0].reference), cols, table)))
+    table.warnings = ref_notes
     return table
 
 
@@ -705,6 +707,7 @@ def render_md(table: Table) -> str:
             cells.append(f"**{s}**" if mark == 1 else f"<u>{s}</u>" if mark == 2 else s)
         lines.append("| " + " | ".join(cells) + " |")
     lines.append("")
+    lines += [f"- **Note:** {n}" for n in table.warnings]
     lines += [f"- {n}" for n in table.notes]
     return "\n".join(lines) + "\n"
 
@@ -758,6 +761,7 @@ def render_tex(table: Table) -> str:
             + "; ".join(f"\\textsuperscript{{{m}}} over {k[0]} of {k[1]} clips" for k, m in marks.items())
             + "."
         )
+    out += [f"\\par\\footnotesize\\textbf{{Note:}} {tex_escape(n)}" for n in table.warnings]
     out += [f"% {tex_escape(n)}" for n in table.notes]
     out.append("\\end{table}")
     return "\n".join(out) + "\n"
@@ -797,7 +801,12 @@ def render_html(table: Table) -> str:
             )
         out.append(f"<tr{cls}>" + "".join(cells) + "</tr>")
     out.append("</tbody></table>")
-    out.append('<ul class="notes">' + "".join(f"<li>{e(n)}</li>" for n in table.notes) + "</ul>")
+    out.append(
+        '<ul class="notes">'
+        + "".join(f'<li class="warn"><b>Note:</b> {e(n)}</li>' for n in table.warnings)
+        + "".join(f"<li>{e(n)}</li>" for n in table.notes)
+        + "</ul>"
+    )
     return "\n".join(out) + "\n"
 
 
