@@ -429,3 +429,43 @@ def test_paired_better_only_at_alpha():
     assert _verdict(r, 0.05) == "no significant difference (p = 0.14 ≥ 0.05)"
     assert _verdict({**r, "p_perm": 0.01}, 0.05) == "A (p = 0.01 < 0.05)"
     assert _verdict({**r, "p_perm": 0.14}, 0.2) == "A (p = 0.14 < 0.2)"
+
+
+def _chromium() -> str | None:
+    import shutil
+
+    return next(
+        (shutil.which(n) for n in ("chromium", "chromium-browser", "google-chrome") if shutil.which(n)), None
+    )
+
+
+@pytest.mark.skipif(_chromium() is None, reason="no headless Chromium (apt-get install chromium)")
+def test_report_videos_play_in_headless_chromium(small_run, tmp_path):
+    """The browser itself loads every <video> source of the report: duration and size as encoded."""
+    import re
+    import subprocess
+
+    from vfebench.cli import main as cli
+
+    out = tmp_path / "r.html"
+    assert cli(["report", str(small_run.out), "--format", "html", "--out", str(out)]) == 0
+    srcs = re.findall(r'<source src="([^"]+)" type="video/mp4">', out.read_text())
+    assert len(srcs) == 2
+    probe = tmp_path / "probe.html"
+    vids = "".join(f'<video muted preload="auto" src="{s}"></video>' for s in srcs)
+    probe.write_text(
+        f'<html><body><pre id="o"></pre>{vids}<script>'
+        "const o=document.getElementById('o');"
+        "document.querySelectorAll('video').forEach(v=>{"
+        "v.addEventListener('loadeddata',()=>{o.textContent+=`ok ${v.duration.toFixed(2)} ${v.videoWidth}x${v.videoHeight};`});"
+        "v.addEventListener('error',()=>{o.textContent+='error;'});});"
+        "</script></body></html>"
+    )
+    dom = subprocess.run(
+        [_chromium(), "--headless=new", "--no-sandbox", "--disable-gpu", "--virtual-time-budget=5000",
+         "--dump-dom", probe.as_uri()],
+        capture_output=True, text=True, timeout=120,
+    ).stdout  # fmt: skip
+    got = re.search(r'<pre id="o">([^<]*)</pre>', dom).group(1)
+    # 4 frames at 25 fps; GT, LQ and three methods at 256 px high
+    assert got.count("ok 0.16 1280x256;") == 2, got

@@ -187,11 +187,22 @@ def load_sources(rec: dict[str, Any], clip_id: str) -> list[tuple[str, np.ndarra
         except Exception:
             pass
     lq_path = rows[0].get("lq_path")
-    if lq_path:
-        try:
+    try:
+        if lq_path:
             out.append(("LQ", read_clip(lq_path, clip_id).frames))
-        except Exception:
-            pass
+        elif not rec["dataset"].get("has_gt"):  # real LQ: the dataset's clips are the LQ
+            from vfebench.datasets import build_source
+
+            out.append(
+                (
+                    "LQ",
+                    build_source(rec["dataset"]["spec"])
+                    .load(clip_id, rec["config"].get("max_frames"))
+                    .frames,
+                )
+            )
+    except Exception:
+        pass
     for c in rows:
         try:
             out.append((c["method"], read_clip(c["restored_path"], clip_id).frames))

@@ -88,24 +88,38 @@ def _feature_roots(rec: dict[str, Any]) -> list[Path]:
     return roots
 
 
-def stored_landmarks(rec: dict[str, Any], frames: np.ndarray) -> np.ndarray | None:
-    """``T×5×2`` MTCNN landmarks (in 512² analysis pixels) stored for these frames, or None."""
-    from vfebench.metrics.features.faces import MTCNN_VERSION
+#: MediaPipe FaceMesh indices → the five MTCNN-style points (eye corners averaged, nose tip,
+#: mouth corners): image-left eye 33/133, image-right eye 362/263, nose 1, mouth 61 / 291
+_MESH5 = ((33, 133), (362, 263), (1,), (61,), (291,))
+
+
+def stored_landmarks(rec: dict[str, Any], frames: np.ndarray) -> tuple[np.ndarray, str] | None:
+    """``(T×5×2 landmarks in 512² analysis pixels, which)`` stored for these frames by the face
+    metrics (MTCNN five points, else FaceMesh reduced to five points), or None. Never computes."""
+    from vfebench.metrics.features.faces import ANALYSIS_SIZE, MESH_VERSION, MTCNN_VERSION
     from vfebench.video import Clip
 
     h = Clip("x", frames).content_hash()
     for root in _feature_roots(rec):
-        f = root / "face_mtcnn" / f"v{MTCNN_VERSION}" / h[:2] / f"{h}.npz"
-        if f.is_file():
+        for kind, version in (("face_mtcnn", MTCNN_VERSION), ("face_mesh", MESH_VERSION)):
+            f = root / kind / f"v{version}" / h[:2] / f"{h}.npz"
+            if not f.is_file():
+                continue
             try:
                 with np.load(f, allow_pickle=False) as z:
-                    return np.asarray(z["lm5"], dtype=np.float64)
+                    if kind == "face_mtcnn":
+                        return np.asarray(z["lm5"], dtype=np.float64), "MTCNN landmarks"
+                    lm = np.asarray(z["lm"], dtype=np.float64)[..., :2] * ANALYSIS_SIZE
+                    pts = np.stack([lm[:, list(ix)].mean(axis=1) for ix in _MESH5], axis=1)
+                    return pts, "FaceMesh landmarks"
             except Exception:  # a damaged file only costs the landmarks
-                return None
+                continue
     return None
 
 
-def face_regions(lm5: np.ndarray | None, frame: int, h: int, w: int) -> tuple[Box, Box, str]:
+def face_regions(
+    lm5: np.ndarray | None, frame: int, h: int, w: int, which: str = "face landmarks"
+) -> tuple[Box, Box, str]:
     """Eye and mouth boxes (pixels of an ``h×w`` frame) and how they were found.
 
     From landmarks (left eye, right eye, nose, mouth left, mouth right; 512² coordinates): the
@@ -121,7 +135,7 @@ def face_regions(lm5: np.ndarray | None, frame: int, h: int, w: int) -> tuple[Bo
         mw = float(np.hypot(*(mr - ml))) or d * 0.6
         mx, my = (ml + mr) / 2
         mouth = (mx - mw * 0.8, my - mw * 0.45, mx + mw * 0.8, my + mw * 0.45)
-        return _clamp(eyes, h, w), _clamp(mouth, h, w), "face landmarks (MTCNN, from the feature store)"
+        return _clamp(eyes, h, w), _clamp(mouth, h, w), f"{which} stored by the face metrics (frame {frame})"
     fx = lambda b: (b[0] * w, b[1] * h, b[2] * w, b[3] * h)  # noqa: E731
     return fx(FIXED_EYES), fx(FIXED_MOUTH), "fixed boxes (no stored landmarks for this clip)"
 
@@ -269,14 +283,12 @@ def clip_section(
         ((lb, fr) for lb, fr in sources if lb == "GT"), next((s for s in sources if s[0] != "LQ"), sources[0])
     )
     ref_hw = ref.shape[1:3]
-    lm = stored_landmarks(rec, ref)
-    if lm is None:
-        for lb, fr in sources:
-            if lb not in ("GT", "LQ"):
-                lm = stored_landmarks(rec, fr)
-                if lm is not None:
-                    break
-    eyes, mouth, how = face_regions(lm, f, *ref_hw)
+    found = stored_landmarks(rec, ref)
+    for lb, fr in sources:
+        if found is None and lb not in ("GT", "LQ") and fr.shape[1:3] == ref_hw:
+            found = stored_landmarks(rec, fr)
+    lm, which = found if found is not None else (None, "")
+    eyes, mouth, how = face_regions(lm, f, *ref_hw, which=which)
     key = _content_key([(lb, fr[f : f + 1]) for lb, fr in sources], f"{clip_id}@{f}")
     cells = []
     for lb, fr in sources:
@@ -312,13 +324,23 @@ def clip_section(
     if assets is None:
         out.append('<p class="notes">Videos are left out of the single-file report.</p>')
     else:
-        video = assets / f"{_safe(clip_id)}_sbs_{_content_key(sources, clip_id)}.mp4"
-        if not video.is_file():
-            encode_video(side_by_side(sources), video, fps)
+        key = _content_key(sources, clip_id)
+        video = assets / f"{_safe(clip_id)}_sbs_{key}.mp4"
+        poster = assets / f"{_safe(clip_id)}_sbs_{key}_poster.jpg"
+        if not video.is_file() or not poster.is_file():
+            sbs = side_by_side(sources)
+            if not video.is_file():
+                encode_video(sbs, video, fps)
+            from PIL import Image
+
+            from vfebench.utils import atomic_path
+
+            with atomic_path(poster, suffix=".jpg") as tmp:
+                Image.fromarray(sbs[min(f, len(sbs) - 1)]).save(tmp, format="JPEG", quality=90)
         order = " | ".join(lb for lb, _ in sources)
         out.append(
             f'<figure class="q-video"><video controls loop muted playsinline preload="metadata" '
-            f'width="100%"><source src="{rel}/{video.name}" type="video/mp4"></video>'
+            f'width="100%" poster="{rel}/{poster.name}"><source src="{rel}/{video.name}" type="video/mp4"></video>'
             f"<figcaption>Side by side, synchronised ({e(order)}), {t} frames at {fps:g} fps; "
             f"{e(VIDEO_LABEL)}.</figcaption></figure>"
         )
