@@ -306,36 +306,43 @@ def build_html(
             render_paired(paired_results(records, compare[0], compare[1], n_boot, seed), "html", alpha)
         )
     parts.append("<h2>Figures</h2>")
-    q = _quality_metric(records)
-    if q:
-        name, disp, hib = q
-        pts = []
-        for rec, lb, row_label in tables._labels(records):
-            t = tables.measured_value(rec, lb, "seconds")
-            v = tables.measured_value(rec, lb, name) if tables._metric_key(rec, name) else None
-            if t is not None and v is not None:
-                pts.append((row_label, t, v))
-        ref = []
-        if reference and name in ("lpips", "ids"):
-            ref = [
-                (r.label, r.values["seconds"], r.values[name]) for r in tables.load_reference(["table3.csv"])
-            ]
-        if pts:
-            parts.append(f'<figure id="fig-quality-time">{assets.img(plots.quality_vs_time(pts, disp, hib, ref), "quality vs time", "quality_time")}'
-                         f"<figcaption>{e(disp)} against seconds per clip (Figure 1 layout).</figcaption></figure>")  # fmt: skip
-    per_metric: dict[str, dict[str, list[float]]] = {}
-    dirs: dict[str, bool | None] = {}
-    for rec, lb, row_label in tables._labels(records):
-        for key, info in rec["metrics"].items():
-            if info.get("level") == "set":  # one value per set: nothing to plot per clip
-                continue
-            disp = tables.metric_label(key, info)  # fvd and fvd:dataset must not share a panel
-            vals = stats.per_clip_values(rec, lb, key)
-            per_metric.setdefault(disp, {})[row_label] = [v for v in vals.values() if v is not None]
-            dirs[disp] = info.get("higher_is_better")
-    if per_metric:
-        parts.append(f'<figure id="fig-distributions">{assets.img(plots.distributions(per_metric, dirs), "per-clip distributions", "distributions")}'
-                     "<figcaption>Per-clip values (box: quartiles; dots: clips).</figcaption></figure>")  # fmt: skip
+    for gi, g in enumerate(groups):
+        fid = "" if gi == 0 else f"-{gi + 1}"  # one figure per group: never mix inputs
+        gcap = f" — {g.caption()}"
+        q = _quality_metric(g.records)
+        if q:
+            name, disp, hib = q
+            pts = []
+            for rec, lb, row_label in tables._labels(g.records):
+                t = tables.measured_value(rec, lb, "seconds")
+                v = tables.measured_value(rec, lb, name) if tables._metric_key(rec, name) else None
+                if t is not None and v is not None:
+                    pts.append((row_label, t, v))
+            ref = []
+            fit, _ = tables._reference_fit("table3", g.records, reference)
+            if fit and name in ("lpips", "ids"):
+                ref = [
+                    (r.label, r.values["seconds"], r.values[name])
+                    for r in tables.load_reference(["table3.csv"])
+                ]
+            if pts:
+                png = plots.quality_vs_time(pts, disp, hib, ref)
+                parts.append(f'<figure id="fig-quality-time{fid}">{assets.img(png, "quality vs time", "quality_time")}'
+                             f"<figcaption>{e(disp)} against seconds per clip (Figure 1 layout){e(gcap)}.</figcaption></figure>")  # fmt: skip
+        per_metric: dict[str, dict[str, list[float]]] = {}
+        dirs: dict[str, bool | None] = {}
+        for rec, lb, row_label in tables._labels(g.records):
+            for key, info in rec["metrics"].items():
+                if info.get("level") == "set":  # one value per set: nothing to plot per clip
+                    continue
+                disp = tables.metric_label(key, info)  # fvd and fvd:dataset must not share a panel
+                vals = stats.per_clip_values(rec, lb, key)
+                per_metric.setdefault(disp, {})[row_label] = [v for v in vals.values() if v is not None]
+                dirs[disp] = info.get("higher_is_better")
+        if per_metric:
+            png = plots.distributions(per_metric, dirs)
+            parts.append(f'<figure id="fig-distributions{fid}">{assets.img(png, "per-clip distributions", "distributions")}'
+                         f"<figcaption>Per-clip values (box: quartiles; dots: clips){e(gcap)}.</figcaption></figure>")  # fmt: skip
     rec0 = records[0]
     clips = profile_clips or ([rec0["dataset"]["clip_ids"][0]] if rec0["dataset"].get("clip_ids") else [])
     for cid in clips:

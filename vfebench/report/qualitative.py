@@ -309,7 +309,7 @@ def clip_section(
                     with atomic_path(p, suffix=".png") as tmp:
                         Path(tmp).write_bytes(encode_png(im))
                 srcs.append(f"{rel}/{p.name}")
-        label = lb + (" (nearest to GT size)" if lb == "LQ" else "")
+        label = lb + (f" (nearest to the {'GT' if ref_lb == 'GT' else 'output'} size)" if lb == "LQ" else "")
         cells.append(
             f'<figure class="q-cell"><figcaption>{e(label)}</figcaption>'
             f'<img class="q-full" loading="lazy" alt="{e(lb)} frame {f}" src="{srcs[0]}">'
