@@ -133,7 +133,7 @@ class GateResult:
         head = ["method", "metric", "baseline", "candidate", "delta", "allowed", "verdict"]
         rows = [head]
         for f in self.findings:
-            rows.append([f.method, f.metric, _g(f.baseline), _g(f.candidate), _g(f.delta, signed=True),
+            rows.append([f.method, f.metric, _g(f.baseline), _g(f.candidate), "–" if f.delta is None else _g(f.delta, signed=True),
                          "–" if f.allowed is None else f"±{f.allowed:.3g}", f.verdict])  # fmt: skip
         if len(rows) == 1:
             return "(nothing compared: " + (self.reasons[0] if self.reasons else self.status) + ")"
