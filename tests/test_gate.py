@@ -283,6 +283,19 @@ def test_infinity_markers(pair):
     assert res.status == FAIL and any("identity / PSNR (psnr): ∞ →" in r for r in res.reasons)
 
 
+def test_all_clips_identical_is_infinite_not_missing(pair):
+    """Every clip of a method identical to the GT: the runner's mean (finite values only) is null,
+    the gate reads the common infinity instead of "missing"."""
+    _, _, a, b = pair
+    base = _set_all(copy.deepcopy(a.record), "identity", "psnr", float("inf"), None)
+    cand = _set_all(copy.deepcopy(b.record), "identity", "psnr", "inf", None)
+    res = compare(base, cand)
+    assert res.status == PASS
+    f = next(x for x in res.findings if x.method == "identity" and x.metric == "psnr")
+    assert f.baseline == f.candidate == float("inf") and f.delta == 0
+    assert compare(base, b.record).status == FAIL  # no longer identical: a finite PSNR
+
+
 def test_edited_clip_value_is_inconsistent(pair, tmp_path, capsys):
     _, _, a, b = pair
     cand = copy.deepcopy(b.record)

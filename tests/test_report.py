@@ -407,6 +407,13 @@ def test_infinite_psnr_and_preset_labels():
     assert "preset vfhq-x4 v2, seed 0" in t.caption and "pre-fix" not in t.caption
     assert "$\\infty$ (identical)" in tables.render_tex(t)
     assert "pre-fix" in tables.build_table("table1", [fake_record(version="1")]).caption
+    # every clip identical: the recorded mean (finite values only) is null, the table shows ∞
+    rec = fake_record()
+    for c in rec["clips"]:
+        if c["method"] == "identity":
+            c["values"]["psnr"] = float("inf")
+    rec["methods"]["identity"]["aggregates"]["psnr"] = None
+    assert "| identity | **∞ (identical)** |" in tables.render_md(tables.build_table("table1", [rec]))
 
 
 def test_partial_coverage_in_md_and_tex():
@@ -469,3 +476,17 @@ def test_report_videos_play_in_headless_chromium(small_run, tmp_path):
     got = re.search(r'<pre id="o">([^<]*)</pre>', dom).group(1)
     # 4 frames at 25 fps; GT, LQ and three methods at 256 px high
     assert got.count("ok 0.16 1280x256;") == 2, got
+
+
+def test_compare_resolves_labels_within_a_group():
+    from vfebench.errors import InputError
+    from vfebench.report.html import paired_results
+
+    recs = [fake_record("folder", "folder:runs/vfhq-like"), fake_real_lq_record()]
+    recs[1]["methods"] = {k: v for k, v in recs[1]["methods"].items() if k != "lanczos"}
+    # "bicubic" is in both runs (labels "bicubic (012345)" / "bicubic (fedcba)" across runs), but only
+    # one group has both bicubic and lanczos: the table labels are enough
+    res = paired_results(recs, "bicubic", "lanczos", n_boot=200)
+    assert {r["metric"] for r in res} == {"PSNR", "SSIM", "AKD*", "NIQE"}
+    with pytest.raises(InputError, match="different inputs"):
+        paired_results(recs, "lanczos", "bicubic (fedcba)", n_boot=200)

@@ -400,6 +400,23 @@ def check_consistency(rec: dict[str, Any], who: str = "record") -> list[str]:
     return out
 
 
+def aggregate_of(rec: dict[str, Any], label: str, key: str) -> float | None:
+    """The aggregate of (method, metric) as recorded; when it is missing/NaN because every clip
+    value is the same infinity (PSNR of identical frames: the runner's mean skips non-finite
+    values), that infinity. Raises :class:`Malformed` for a non-number."""
+    v = as_value(((rec["methods"].get(label) or {}).get("aggregates") or {}).get(key))
+    if not _missing(v):
+        return v
+    info = rec["metrics"].get(key) or {}
+    if info.get("level") == "set":
+        return v
+    vals = [as_value((c.get("values") or {}).get(key)) for c in rec["clips"]
+            if c["method"] == label and c.get("status", "ok") == "ok"]  # fmt: skip
+    if vals and all(x is not None and math.isinf(x) for x in vals) and len(set(vals)) == 1:
+        return vals[0]
+    return v
+
+
 def _clip_values(rec: dict[str, Any], label: str, key: str) -> dict[str, float | None]:
     return {
         c["clip_id"]: as_value((c.get("values") or {}).get(key)) for c in rec["clips"] if c["method"] == label
@@ -430,8 +447,7 @@ def compare(
     findings: list[Finding] = []
     fail_reasons: list[str] = []
     incomparable: list[str] = []
-    for label, bm in base["methods"].items():
-        cm = cand["methods"][label]
+    for label in base["methods"]:
         b_ok = {c["clip_id"] for c in base["clips"] if c["method"] == label and c.get("status") == "ok"}
         c_fail = {
             c["clip_id"]: c.get("reason", "")
@@ -443,8 +459,8 @@ def compare(
                 f"{label} / {cid}: restored in the baseline, failed in the candidate ({c_fail[cid]})"
             )
         for key, info in base["metrics"].items():
-            b = as_value((bm.get("aggregates") or {}).get(key))
-            c = as_value((cm.get("aggregates") or {}).get(key))
+            b = aggregate_of(base, label, key)
+            c = aggregate_of(cand, label, key)
             hib = info.get("higher_is_better", True)
             disp = info.get("display") or key
             if _missing(b):

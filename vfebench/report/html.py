@@ -164,6 +164,13 @@ def _simple(head: list[str], body: list[list[str]], fmt: str, caption: str) -> s
 def paired_results(records, a: str, b: str, n_boot: int = 2000, seed: int = 0) -> list[dict[str, Any]]:
     """Paired tests between row labels ``a`` and ``b`` on every metric both have."""
     found = {row_label: (rec, lb) for rec, lb, row_label in tables._labels(records)}
+    if a not in found or b not in found:  # labels as the tables show them, in the one group with both
+        per = [
+            {r: (rec, lb) for rec, lb, r in tables._labels(g.records)} for g in tables.group_records(records)
+        ]
+        both = [m for m in per if a in m and b in m]
+        if len(both) == 1:
+            found = both[0]
     for x in (a, b):
         if x not in found:
             from vfebench.errors import InputError

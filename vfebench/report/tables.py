@@ -267,8 +267,13 @@ def measured_value(rec: dict[str, Any], label: str, key: str) -> float | None:
     mk = _metric_key(rec, key)
     if mk is None:
         return None
-    raw = as_number((m.get("aggregates") or {}).get(mk))
-    if raw is None:
+    from vfebench.gate import Malformed, aggregate_of
+
+    try:
+        raw = aggregate_of(rec, label, mk)  # all clips identical (PSNR ∞) → ∞, not "–"
+    except Malformed:
+        raw = None
+    if raw is None or math.isnan(raw):
         return None
     return raw * float(rec["metrics"][mk].get("scale", 1.0))
 
