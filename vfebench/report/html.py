@@ -383,6 +383,7 @@ def build_html(
                 qualitative.clip_section(first, sources, cid, frame, assets.dir, assets.rel, g.caption())
             )
         if not shown:
-            parts.append(f"<p>--show {e(cid)}: no run has restored frames of this clip.</p>")
+            parts.append(f"<p>{e(cid)}: no run has restored frames of this clip on disk (a blessed "
+                         "baseline keeps none; or the cache moved).</p>")  # fmt: skip
     parts.append("</body></html>")
     return "\n".join(parts) + "\n"
