@@ -1,4 +1,5 @@
-"""Gates: identical re-run passes, an injected 0.1 dB PSNR drop fails, different inputs are incomparable."""
+"""Gates: identical re-run passes, an injected 0.1 dB PSNR drop fails, different inputs are incomparable;
+NaN / missing / malformed / edited records never pass (each case with its exit code)."""
 
 from __future__ import annotations
 
@@ -11,7 +12,16 @@ import pytest
 from test_runner import make_folder
 
 from vfebench.cli import main as cli
-from vfebench.gate import FAIL, INCOMPARABLE, PASS, bless, compare, load_tolerances
+from vfebench.gate import (
+    FAIL,
+    INCOMPARABLE,
+    INCONSISTENT,
+    MALFORMED,
+    PASS,
+    bless,
+    compare,
+    load_tolerances,
+)
 from vfebench.runner import RunConfig, run
 
 REPO = Path(__file__).resolve().parents[1]
@@ -22,6 +32,16 @@ def _run(data, out, cache, **kw):
                 out=str(out), cache=str(cache), progress=False)  # fmt: skip
     base.update(kw)
     return run(RunConfig(**base), log=lambda s: None)
+
+
+def shifted(rec, method, key, amount):
+    """A copy with every clip value of (method, key) and its aggregate moved by ``amount`` (consistent)."""
+    out = copy.deepcopy(rec)
+    for c in out["clips"]:
+        if c["method"] == method:
+            c["values"][key] += amount
+    out["methods"][method]["aggregates"][key] += amount
+    return out
 
 
 @pytest.fixture(scope="module")
@@ -60,8 +80,7 @@ def test_injected_psnr_drop_fails_and_names_metric_and_clips(pair):
     f.write_text(json.dumps(cand))
     assert cli(["gate", "--baseline", str(a.out), "--candidate", str(f)]) == 1
     # a 0.1 dB gain passes (one-sided), but not with two_sided
-    up = copy.deepcopy(b.record)
-    up["methods"]["bicubic"]["aggregates"]["psnr"] += 0.1
+    up = shifted(b.record, "bicubic", "psnr", +0.1)
     assert compare(a.record, up).status == PASS
     tol = load_tolerances(None)
     tol["two_sided"] = True
@@ -70,8 +89,7 @@ def test_injected_psnr_drop_fails_and_names_metric_and_clips(pair):
 
 def test_tolerance_file(pair, tmp_path):
     _, tmp, a, b = pair
-    cand = copy.deepcopy(b.record)
-    cand["methods"]["bicubic"]["aggregates"]["psnr"] -= 0.1
+    cand = shifted(b.record, "bicubic", "psnr", -0.1)
     tf = tmp_path / "tol.json"
     tf.write_text(json.dumps({"psnr": {"abs": 0.2}}))
     assert compare(a.record, cand, load_tolerances(tf)).status == PASS
@@ -87,6 +105,10 @@ def test_failed_clip_in_candidate_fails(pair):
     cand = copy.deepcopy(b.record)
     c = next(c for c in cand["clips"] if c["method"] == "identity" and c["clip_id"] == "c0")
     c["status"], c["reason"] = "failed", "RuntimeError: boom"
+    c["values"] = {k: None for k in c["values"]}  # as the runner records it: no values, means over ok clips
+    for key in cand["metrics"]:
+        vals = [r["values"][key] for r in cand["clips"] if r["method"] == "identity" and r["status"] == "ok"]
+        cand["methods"]["identity"]["aggregates"][key] = sum(vals) / len(vals)
     res = compare(a.record, cand)
     assert res.status == FAIL and any("identity / c0" in r and "boom" in r for r in res.reasons)
 
@@ -132,3 +154,197 @@ def test_shipped_smoke_baseline_is_a_valid_record():
     assert rec["dataset"]["spec"] == "demo" and set(rec["methods"]) == {"identity", "bicubic", "lanczos"}
     assert all(not m["fingerprint"]["weights"] for m in rec["methods"].values())
     assert all(not i["assets"] for i in rec["metrics"].values())  # metrics that need no weights
+
+
+# ----------------------------------------------------------------------------- records that lie
+
+
+def _gate_cli(tmp_path, base, cand, capsys, *extra):
+    """Exit code and stdout of ``vfebench gate`` over two records written to disk."""
+    fb, fc = tmp_path / "base.json", tmp_path / "cand.json"
+    fb.write_text(json.dumps(base))
+    fc.write_text(json.dumps(cand))
+    capsys.readouterr()
+    rc = cli(["gate", "--baseline", str(fb), "--candidate", str(fc), *extra])
+    return rc, capsys.readouterr().out
+
+
+def _set_all(rec, method, key, value, aggregate=None):
+    """Every clip value of (method, key) set to ``value`` and the aggregate to ``aggregate``."""
+    for c in rec["clips"]:
+        if c["method"] == method:
+            c["values"][key] = value
+    rec["methods"][method]["aggregates"][key] = aggregate
+    return rec
+
+
+def test_nan_baseline_never_passes(pair, tmp_path, capsys):
+    _, _, a, b = pair
+    worse = shifted(b.record, "bicubic", "psnr", -5.0)  # 5 dB worse than the baseline
+    # the baseline's aggregate alone NaN: its clips say otherwise → record inconsistent
+    base = copy.deepcopy(a.record)
+    base["methods"]["bicubic"]["aggregates"]["psnr"] = float("nan")
+    rc, out = _gate_cli(tmp_path, base, worse, capsys)
+    assert rc == 2 and "record inconsistent" in out and "bicubic / psnr" in out
+    # NaN in every clip and in the aggregate (consistent): the baseline cannot vouch → incomparable
+    base = _set_all(copy.deepcopy(a.record), "bicubic", "psnr", float("nan"), float("nan"))
+    res = compare(base, worse)
+    assert res.status == INCOMPARABLE and res.exit_code == 2
+    assert any("bicubic / PSNR (psnr): the baseline has NaN" in r for r in res.reasons)
+    rc, out = _gate_cli(tmp_path, base, worse, capsys, "--explain")
+    assert rc == 2 and "incomparable" in out
+    # explain table: one row per (method, metric) with the verdict
+    row = next(ln for ln in out.splitlines() if ln.startswith("bicubic") and " psnr " in ln)
+    assert "NaN" in row and row.rstrip().endswith("incomparable")
+
+
+def test_nan_candidate_fails(pair, tmp_path, capsys):
+    _, _, a, b = pair
+    cand = _set_all(copy.deepcopy(b.record), "identity", "psnr", float("nan"), float("nan"))
+    res = compare(a.record, cand)
+    assert res.status == FAIL and res.exit_code == 1
+    assert any("identity / PSNR (psnr): baseline" in r and "candidate has NaN" in r for r in res.reasons)
+    rc, out = _gate_cli(tmp_path, a.record, cand, capsys, "--explain")
+    assert rc == 1
+    row = next(ln for ln in out.splitlines() if ln.startswith("identity") and " psnr " in ln)
+    assert row.rstrip().endswith("missing")
+    # only the aggregate NaN (clips intact) → inconsistent, exit 2
+    cand = copy.deepcopy(b.record)
+    cand["methods"]["identity"]["aggregates"]["psnr"] = float("nan")
+    assert _gate_cli(tmp_path, a.record, cand, capsys)[0] == 2
+
+
+def test_missing_metric_on_either_side(pair, tmp_path, capsys):
+    _, _, a, b = pair
+    # value missing (null) everywhere in the candidate → fail (1); in the baseline → incomparable (2)
+    cand = _set_all(copy.deepcopy(b.record), "bicubic", "t_mae", None, None)
+    rc, out = _gate_cli(tmp_path, a.record, cand, capsys)
+    assert rc == 1 and "candidate has missing" in out
+    base = _set_all(copy.deepcopy(a.record), "bicubic", "t_mae", None, None)
+    rc, out = _gate_cli(tmp_path, base, b.record, capsys)
+    assert rc == 2 and "the baseline has missing" in out
+    # the aggregate key deleted (clips still have values) → inconsistent (2)
+    cand = copy.deepcopy(b.record)
+    del cand["methods"]["bicubic"]["aggregates"]["t_mae"]
+    rc, out = _gate_cli(tmp_path, a.record, cand, capsys)
+    assert rc == 2 and "record inconsistent" in out
+    # the metric gone from the candidate's metrics, or only in the candidate → incomparable (2)
+    cand = copy.deepcopy(b.record)
+    del cand["metrics"]["t_mae"]
+    rc, out = _gate_cli(tmp_path, a.record, cand, capsys)
+    assert rc == 2 and "metric 't_mae' is missing from the candidate" in out
+    rc, out = _gate_cli(tmp_path, cand, a.record, capsys)
+    assert rc == 2 and "metric 't_mae' is in the candidate but not in the baseline" in out
+
+
+def test_string_and_null_values_are_malformed(pair, tmp_path, capsys):
+    _, _, a, b = pair
+    cases = []
+    c1 = copy.deepcopy(b.record)
+    c1["methods"]["bicubic"]["aggregates"]["psnr"] = "28.1"
+    cases.append((c1, "methods.bicubic.aggregates.psnr: '28.1' is not a number"))
+    c2 = copy.deepcopy(b.record)
+    c2["metrics"] = None
+    cases.append((c2, "'metrics' must be an object, got null"))
+    c3 = copy.deepcopy(b.record)
+    c3["clips"][0]["values"]["psnr"] = "abc"
+    cases.append((c3, "values.psnr: 'abc' is not a number"))
+    c4 = copy.deepcopy(b.record)
+    c4["methods"]["bicubic"]["aggregates"] = None
+    c4["methods"]["bicubic"]["aggregates"] = [1, 2]
+    cases.append((c4, "methods.bicubic.aggregates must be an object"))
+    for cand, msg in cases:
+        res = compare(a.record, cand)
+        assert res.status == MALFORMED and res.exit_code == 2, msg
+        rc, out = _gate_cli(tmp_path, a.record, cand, capsys)
+        assert rc == 2 and "MALFORMED" in out and msg in out, (msg, out)
+        rc, out = _gate_cli(tmp_path, cand, a.record, capsys)  # the same as the baseline
+        assert rc == 2 and msg in out and "baseline:" in out
+    # no traceback, no exit 1 for a record that is not JSON at all
+    bad = tmp_path / "bad.json"
+    bad.write_text("{not json")
+    assert cli(["gate", "--baseline", str(bad), "--candidate", str(b.out)]) == 2
+
+
+def test_infinity_markers(pair):
+    """PSNR of identical frames is +inf: JSON Infinity and the string "inf" read the same; equal
+    infinities pass, a finite candidate against an infinite baseline fails."""
+    _, _, a, b = pair
+    base = copy.deepcopy(a.record)
+    cand = copy.deepcopy(b.record)
+    for rec, marker in ((base, float("inf")), (cand, "inf")):
+        for c in rec["clips"]:
+            if c["method"] == "identity" and c["clip_id"] == "c0":
+                c["values"]["psnr"] = marker
+        # the runner's mean skips non-finite values; a mean with the infinity is accepted too
+        rec["methods"]["identity"]["aggregates"]["psnr"] = marker
+    assert compare(base, cand).status == PASS
+    res = compare(base, b.record)  # the candidate's frames are no longer identical: finite PSNR
+    assert res.status == FAIL and any("identity / PSNR (psnr): ∞ →" in r for r in res.reasons)
+
+
+def test_all_clips_identical_is_infinite_not_missing(pair):
+    """Every clip of a method identical to the GT: the runner's mean (finite values only) is null,
+    the gate reads the common infinity instead of "missing"."""
+    _, _, a, b = pair
+    base = _set_all(copy.deepcopy(a.record), "identity", "psnr", float("inf"), None)
+    cand = _set_all(copy.deepcopy(b.record), "identity", "psnr", "inf", None)
+    res = compare(base, cand)
+    assert res.status == PASS
+    f = next(x for x in res.findings if x.method == "identity" and x.metric == "psnr")
+    assert f.baseline == f.candidate == float("inf") and f.delta == 0
+    assert compare(base, b.record).status == FAIL  # no longer identical: a finite PSNR
+
+
+def test_edited_clip_value_is_inconsistent(pair, tmp_path, capsys):
+    _, _, a, b = pair
+    cand = copy.deepcopy(b.record)
+    row = next(c for c in cand["clips"] if c["method"] == "bicubic" and c["clip_id"] == "c1")
+    row["values"]["psnr"] += 3.0  # the aggregate is left as it was
+    res = compare(a.record, cand)
+    assert res.status == INCONSISTENT and res.exit_code == 2
+    rc, out = _gate_cli(tmp_path, a.record, cand, capsys)
+    assert rc == 2 and "record inconsistent" in out
+    assert "candidate: bicubic / psnr: stored aggregate" in out and "the mean of its 3 clip value(s)" in out
+
+
+def test_deleted_clip_row_is_inconsistent(pair, tmp_path, capsys):
+    _, _, a, b = pair
+    cand = copy.deepcopy(b.record)
+    cand["clips"] = [c for c in cand["clips"] if not (c["method"] == "identity" and c["clip_id"] == "c2")]
+    # recompute the aggregates so that only the missing row can give it away
+    for key in cand["metrics"]:
+        vals = [c["values"][key] for c in cand["clips"] if c["method"] == "identity"]
+        cand["methods"]["identity"]["aggregates"][key] = sum(vals) / len(vals)
+    rc, out = _gate_cli(tmp_path, a.record, cand, capsys)
+    assert rc == 2 and "record inconsistent" in out
+    assert "identity has no row for clip(s) ['c2'] listed in dataset.clip_ids" in out
+    # deleting it from dataset.clip_ids too still contradicts n_clips
+    cand["dataset"]["clip_ids"] = ["c0", "c1"]
+    assert "n_clips says 3" in compare(a.record, cand).summary()
+
+
+def test_tolerance_file_is_validated(pair, tmp_path):
+    _, _, a, b = pair
+    from vfebench.errors import InputError
+
+    tf = tmp_path / "tol.json"
+    bad = [
+        ({"pnsr": {"abs": 0.1}}, "unknown metric 'pnsr' in tolerances"),
+        ({"psnr": {"abs": -1}}, "psnr.abs must be a finite number ≥ 0"),
+        ({"psnr": {"abs": "0.1"}}, "psnr.abs must be a finite number ≥ 0"),
+        ({"psnr": {"abs": 0.1, "max": 2}}, "tolerance for 'psnr'"),
+        ({"psnr": {}}, "tolerance for 'psnr'"),
+        ({"two_sided": "yes"}, "two_sided must be true or false"),
+        ([1, 2], "tolerances must be a JSON object"),
+    ]
+    for content, msg in bad:
+        tf.write_text(json.dumps(content))
+        with pytest.raises(InputError, match=msg):
+            load_tolerances(tf)
+        assert (
+            cli(["gate", "--baseline", str(a.out), "--candidate", str(b.out), "--tolerances", str(tf)]) == 2
+        )
+    tf.write_text(json.dumps({"t_mae": {"rel": 0.01}, "default": {"abs": 0.0}, "two_sided": True}))
+    assert load_tolerances(tf, {"t_mae"})["t_mae"] == {"rel": 0.01}
+    assert cli(["gate", "--baseline", str(a.out), "--candidate", str(b.out), "--tolerances", str(tf)]) == 0

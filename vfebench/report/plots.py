@@ -5,8 +5,11 @@
   hardware: the caption says so).
 - :func:`distributions`: per-clip values of each metric, one box + jittered points per method.
 - :func:`temporal_profile`: the paper's Figure 7 — one pixel row (default: the middle row) of
-  every frame stacked over time (time downwards), for GT, LQ (nearest-neighbour to the GT width)
-  and each method; jitter shows as ragged vertical structures.
+  every frame stacked over time (time downwards), for GT, LQ and each method; jitter shows as
+  ragged vertical structures. Every panel takes the **same relative row** of its own frames
+  (:func:`row_of`: ``round(frac × (H − 1))``), so a 4× larger output shows the same image row as
+  the GT, and every strip is resampled (nearest, pixel centres) to one common width. The first
+  panel is a thumbnail of the GT (or LQ) frame with the row marked.
 """
 
 from __future__ import annotations
@@ -84,11 +87,25 @@ def distributions(per_metric: dict[str, dict[str, list[float]]], directions: dic
     return _png(fig)
 
 
+def row_of(height: int, frac: float) -> int:
+    """The pixel row at fraction ``frac`` (0 = top, 1 = bottom) of a frame ``height`` rows high."""
+    return min(max(int(round(frac * (height - 1))), 0), height - 1)
+
+
+def resample_width(strip: np.ndarray, width: int) -> np.ndarray:
+    """``T×W×3`` → ``T×width×3``, nearest neighbour at pixel centres."""
+    w = strip.shape[1]
+    if width == w:
+        return strip
+    idx = np.minimum(((np.arange(width) + 0.5) * w / width).astype(int), w - 1)
+    return strip[:, idx, :]
+
+
 def profile_image(frames: np.ndarray, row: int, width: int | None = None) -> np.ndarray:
     """``T×W×3`` uint8: row ``row`` of every frame of ``frames`` (T×H×W×3 uint8), time downwards.
 
     ``row`` is in the coordinates of a frame of height ``H``; with ``width`` the strip is
-    resized (nearest) to that width.
+    resampled (:func:`resample_width`) to that width.
     """
     t, h, w, _ = frames.shape
     if not 0 <= row < h:
@@ -96,32 +113,63 @@ def profile_image(frames: np.ndarray, row: int, width: int | None = None) -> np.
 
         raise InputError(f"profile row {row} is outside the frame height {h}")
     strip = np.ascontiguousarray(frames[:, row, :, :])
-    if width is not None and width != w:
-        idx = np.minimum((np.arange(width) * w / width).astype(int), w - 1)
-        strip = strip[:, idx, :]
-    return strip
+    return resample_width(strip, width) if width is not None else strip
 
 
-def temporal_profile(strips: list[tuple[str, np.ndarray]], clip_id: str, row_frac: float) -> bytes:
-    """One panel per source (GT, LQ, methods) showing its ``T×W×3`` strip."""
+def profile_strips(
+    sources: list[tuple[str, np.ndarray]], row_frac: float, width: int | None = None
+) -> list[tuple[str, np.ndarray]]:
+    """``(label, T×W×3 strip)`` per source: the row at ``row_frac`` of *each source's own*
+    height, resampled to ``width`` (default: the first source's width)."""
+    if not sources:
+        return []
+    width = width or sources[0][1].shape[2]
+    return [(lb, profile_image(fr, row_of(fr.shape[1], row_frac), width)) for lb, fr in sources]
+
+
+def marked_thumbnail(frame: np.ndarray, row_frac: float, size: int = 160) -> np.ndarray:
+    """A ``size``-wide thumbnail of ``frame`` with the profile row drawn as a red line."""
+    from PIL import Image
+
+    h, w, _ = frame.shape
+    th = max(1, int(round(size * h / w)))
+    im = np.asarray(Image.fromarray(frame).resize((size, th), Image.BILINEAR)).copy()
+    r = row_of(th, row_frac)
+    im[max(r - 1, 0) : r + 2, :, :] = (255, 0, 0)
+    return im
+
+
+def temporal_profile(
+    strips: list[tuple[str, np.ndarray]],
+    clip_id: str,
+    row_frac: float,
+    thumbnail: np.ndarray | None = None,
+) -> bytes:
+    """One panel per source (GT, LQ, methods) showing its ``T×W×3`` strip; ``thumbnail`` (a
+    frame with the row marked, :func:`marked_thumbnail`) as the first panel."""
     plt = _plt()
-    n = len(strips)
+    panels = ([("row (red)", thumbnail)] if thumbnail is not None else []) + list(strips)
+    n = len(panels)
     t = strips[0][1].shape[0]
     fig, axes = plt.subplots(
         1, n, figsize=(2.6 * n, max(2.0, 2.6 * t / strips[0][1].shape[1] + 1.0)), squeeze=False
     )
-    for ax, (lb, img) in zip(axes[0], strips):
-        ax.imshow(img, aspect="auto", interpolation="nearest")
+    for ax, (lb, img) in zip(axes[0], panels):
+        ax.imshow(img, aspect="auto" if lb != "row (red)" else "equal", interpolation="nearest")
         ax.set_title(lb, fontsize=8)
         ax.set_xticks([])
-        ax.set_ylabel("frame")
-    fig.suptitle(f"{clip_id}: row at {row_frac:.0%} of the height, stacked over time", fontsize=9)
+        if lb == "row (red)":
+            ax.set_yticks([])
+        else:
+            ax.set_ylabel("frame")
+    fig.suptitle(f"{clip_id}: row at {row_frac:.0%} of each panel's height, stacked over time", fontsize=9)
     fig.tight_layout()
     return _png(fig)
 
 
-def collect_strips(rec: dict[str, Any], clip_id: str, row_frac: float = 0.5) -> list[tuple[str, np.ndarray]]:
-    """GT, LQ and every restored method's strip for one clip of a run (missing files skipped)."""
+def load_sources(rec: dict[str, Any], clip_id: str) -> list[tuple[str, np.ndarray]]:
+    """GT (when the dataset is still there), LQ and every restored method's frames of one clip
+    (files that are gone are skipped)."""
     from vfebench.video import read_clip
 
     rows = [c for c in rec["clips"] if c["clip_id"] == clip_id and c.get("restored_path")]
@@ -130,29 +178,51 @@ def collect_strips(rec: dict[str, Any], clip_id: str, row_frac: float = 0.5) -> 
 
         raise InputError(f"run {rec['run_id']} has no restored clip {clip_id!r}")
     out: list[tuple[str, np.ndarray]] = []
-    width = rows[0].get("width")
-    height = rows[0].get("height")
-    row = min(int(round(row_frac * (height - 1))), height - 1)
     if rec["dataset"].get("has_gt"):
         try:
             from vfebench.datasets import build_source
 
             src = build_source(rec["dataset"]["spec"])
-            gt = src.load(clip_id, rec["config"].get("max_frames"))
-            out.append(("GT", profile_image(gt.frames, row)))
+            out.append(("GT", src.load(clip_id, rec["config"].get("max_frames")).frames))
         except Exception:
             pass
     lq_path = rows[0].get("lq_path")
-    if lq_path:
-        try:
-            lq = read_clip(lq_path, clip_id)
-            lrow = min(int(row * lq.size[0] / height), lq.size[0] - 1)
-            out.append(("LQ", profile_image(lq.frames, lrow, width)))
-        except Exception:
-            pass
+    try:
+        if lq_path:
+            out.append(("LQ", read_clip(lq_path, clip_id).frames))
+        elif not rec["dataset"].get("has_gt"):  # real LQ: the dataset's clips are the LQ
+            from vfebench.datasets import build_source
+
+            out.append(
+                (
+                    "LQ",
+                    build_source(rec["dataset"]["spec"])
+                    .load(clip_id, rec["config"].get("max_frames"))
+                    .frames,
+                )
+            )
+    except Exception:
+        pass
     for c in rows:
         try:
-            out.append((c["method"], profile_image(read_clip(c["restored_path"], clip_id).frames, row)))
+            out.append((c["method"], read_clip(c["restored_path"], clip_id).frames))
         except Exception:
             continue
     return out
+
+
+def collect_strips(rec: dict[str, Any], clip_id: str, row_frac: float = 0.5) -> list[tuple[str, np.ndarray]]:
+    """GT, LQ and every restored method's strip for one clip of a run (missing files skipped);
+    the same relative row of each, at the GT's width (the first output's without GT)."""
+    sources = load_sources(rec, clip_id)
+    return collect_strips_from(sources, row_frac) if sources else []
+
+
+def collect_strips_from(
+    sources: list[tuple[str, np.ndarray]], row_frac: float
+) -> list[tuple[str, np.ndarray]]:
+    """:func:`profile_strips` at the GT's width (the first non-LQ source's without GT)."""
+    ref = next((fr for lb, fr in sources if lb == "GT"), None)
+    if ref is None:
+        ref = next((fr for lb, fr in sources if lb != "LQ"), sources[0][1])
+    return profile_strips(sources, row_frac, ref.shape[2])

@@ -79,7 +79,8 @@ def paired_test(
     Returns ``n``, ``mean_a``, ``mean_b``, ``diff`` (mean of a − b), ``ci_low``/``ci_high``
     (bootstrap CI of the mean difference), ``p_perm`` (sign-flip), ``p_wilcoxon`` (NaN when
     SciPy cannot compute it, e.g. all differences zero) and ``better`` ("a", "b" or "tie" by
-    the metric's direction, regardless of significance).
+    the metric's direction, regardless of significance: reports name a winner only when
+    ``p_perm`` is below their α, see :func:`vfebench.report.html.render_paired`).
     """
     common = [
         k
@@ -125,6 +126,8 @@ def per_clip_values(rec: dict[str, Any], label: str, metric_key: str) -> dict[st
     for c in rec["clips"]:
         if c["method"] != label:
             continue
-        v = c.get("values", {}).get(metric_key)
-        out[c["clip_id"]] = None if v is None else float(v) * scale
+        from vfebench.report.tables import as_number
+
+        v = as_number((c.get("values") or {}).get(metric_key))  # None for missing/NaN/malformed
+        out[c["clip_id"]] = None if v is None else v * scale
     return out
