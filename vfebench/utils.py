@@ -29,6 +29,7 @@ EXTRA_OF = {
     "safetensors": "iqa",
     "matplotlib": "report",
     "jinja2": "report",
+    "torchmetrics": "torchmetrics",
 }
 
 
@@ -42,6 +43,7 @@ EXTRA_MODULES: dict[str, tuple[str, ...]] = {
     "video": ("torch",),
     "vividface": ("torch", "diffusers"),
     "report": ("matplotlib",),
+    "torchmetrics": ("torch", "torchmetrics"),
 }
 
 
