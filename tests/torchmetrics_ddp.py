@@ -17,12 +17,11 @@ from pathlib import Path
 def run(
     rank: int, world: int, port: int, data: str, specs: list[str], files: dict[str, str], out: str
 ) -> None:
+    import integration_assets as ia
     import numpy as np
     import pytest
     import torch
     import torch.distributed as dist
-
-    import integration_assets as ia
 
     torch.set_num_threads(1)
     mp = pytest.MonkeyPatch()
