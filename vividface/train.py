@@ -150,7 +150,6 @@ def build_val_metrics(cfg: TrainConfig, device: str = "cpu") -> tuple[dict[str, 
             raise
         return {}, {s: str(exc) for s in specs}
     import vfebench.torchmetrics as vt
-
     from vfebench.metrics.base import FeatureStore
 
     # one store for the whole run: the metrics share the face analysis of a window (IDS and AKD
