@@ -346,6 +346,8 @@ def test_ddp_two_processes_equal_one(tmp_path, stand_in_weights):
         print(f"DDP {spec}: one process {single[spec]!r}, two {got['values'][spec]!r}")
         assert got["values"][spec] == pytest.approx(single[spec], rel=1e-12), spec
         assert got["rank1_values"][spec] == got["values"][spec]  # every rank gets the synced value
+    assert got["values"]["psnr (rank 0 only)"] == pytest.approx(single["psnr"], rel=1e-12)
+    assert got["rank1_values"]["psnr (rank 0 only)"] == got["values"]["psnr (rank 0 only)"]
 
 
 # ----------------------------------------------------------------------------- torchmetrics' PSNR / SSIM

@@ -162,6 +162,14 @@ class VFEBenchMetric(_TMMetric):
                 setattr(self, f"{side}_outer", getattr(self, f"{side}_outer") + f.T @ f)
                 setattr(self, f"{side}_n", getattr(self, f"{side}_n") + f.shape[0])
 
+    def sync(self, *args: Any, **kwargs: Any) -> None:
+        """torchmetrics' ``sync``, with an empty per-clip state made a zero-length tensor first:
+        a rank that saw no clip (fewer validation clips than processes) must still take part in
+        the gather, or the other ranks wait for it forever."""
+        if not self.set_level and isinstance(self.values, list) and not self.values:
+            self.values.append(torch.zeros(0, dtype=torch.float64, device=self.device))
+        super().sync(*args, **kwargs)
+
     def compute(self) -> torch.Tensor:
         """The set value (raw units) as a float64 scalar tensor; NaN when nothing could be scored."""
         if self.set_level:
