@@ -126,3 +126,15 @@ def test_default_validation_skips_what_cannot_run(tmp_path):
     assert set(s["validation_skipped"]) == {"lpips", "ids"}  # no weights here; AKD needs none
     assert "vfebench assets" in s["validation_skipped"]["ids"]
     assert [v["step"] for v in s["validation"]] == [2] and set(s["validation"][0]["values"]) == {"akd"}
+
+
+def test_cli_val_metrics_option(tmp_path, capsys):
+    from vividface.cli import main
+
+    base = ["train", "--config", "vividface/configs/tiny.json", "--max-steps", "1"]
+    rc = main([*base, "--out-dir", str(tmp_path / "a"), "--val-metrics", "ids,akd"])
+    err = capsys.readouterr().err
+    assert rc == 2 and "arcface_ir_se50" in err and "Traceback" not in err
+    assert main([*base, "--out-dir", str(tmp_path / "b"), "--val-metrics", "", "--quiet"]) == 0
+    summary = json.loads(capsys.readouterr().out)
+    assert summary["validation"] == [] and summary["validation_skipped"] == {}
