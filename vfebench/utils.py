@@ -30,6 +30,7 @@ EXTRA_OF = {
     "safetensors": "iqa",
     "matplotlib": "report",
     "jinja2": "report",
+    "torchmetrics": "torchmetrics",
 }
 
 
@@ -43,6 +44,7 @@ EXTRA_MODULES: dict[str, tuple[str, ...]] = {
     "video": ("torch",),
     "vividface": ("torch", "diffusers"),
     "report": ("matplotlib",),
+    "torchmetrics": ("torch", "torchmetrics"),
 }
 
 

@@ -6,6 +6,7 @@ Heavy imports happen inside each sub-command. Errors derived from
 Examples::
 
     vividface train --config vividface/configs/tiny.json
+    vividface train --config vividface/configs/tiny.json --val-metrics lpips,ids_dlib,akd --val-every 100
     accelerate launch -m vividface.cli train --config vividface/configs/paper_stage1.json
     vividface curate /data/raw_clips --endpoint http://localhost:8000 --out curated/
     vividface infer LQ_DIR OUT_DIR [--dit runs/x/dit_original.safetensors] [--tiny-random]
@@ -22,7 +23,19 @@ import sys
 def _train(a: argparse.Namespace) -> int:
     from vividface.train import load_config, train
 
-    cfg = load_config(a.config, out_dir=a.out_dir, max_steps=a.max_steps, resume=a.resume or None)
+    val = None
+    if a.val_metrics is not None:
+        from vfebench.metrics import split_metric_specs
+
+        val = split_metric_specs(a.val_metrics)
+    cfg = load_config(
+        a.config,
+        out_dir=a.out_dir,
+        max_steps=a.max_steps,
+        resume=a.resume or None,
+        val_metrics=val,
+        val_every=a.val_every,
+    )
     summary = train(cfg, progress=not a.quiet)
     summary.pop("history", None)
     print(json.dumps(summary, indent=2))
@@ -97,6 +110,11 @@ def build_parser() -> argparse.ArgumentParser:
     t.add_argument("--out-dir", help="override out_dir")
     t.add_argument("--max-steps", type=int, help="override max_steps")
     t.add_argument("--resume", action="store_true", help="continue from the newest checkpoint in out_dir")
+    t.add_argument(
+        "--val-metrics",
+        help="validation metrics, vfebench score --metrics grammar (default lpips,ids,akd; '' = none)",
+    )
+    t.add_argument("--val-every", type=int, help="validate every N steps (default: after the last step)")
     t.add_argument("--quiet", action="store_true")
     t.set_defaults(func=_train)
 

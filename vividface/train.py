@@ -18,6 +18,15 @@ BiSeNet face parser when asset ``bisenet_face_parsing`` or ``parser_weights`` is
 MediaPipe face oval), ``parser``, ``mediapipe``; ``face_labels`` picks the parser classes. The
 resolved source is written to ``out_dir/masks.json``, the summary and the latents manifests.
 
+Validation (:func:`evaluate_pixels`): the held-out windows are restored in one step, decoded and
+scored with the torchmetrics face of the vfebench metrics (:mod:`vfebench.torchmetrics`, the
+same numbers as ``vfebench score``), ``val_metrics`` (default LPIPS, IDS, AKD) every ``val_every``
+steps and at the end. Each process scores its share of the windows and the metrics synchronise
+across processes. Results go to ``summary["validation"]``, ``out_dir/validation.json`` and
+``accelerate``'s trackers (``log_with``). With the default list, a metric whose extra or weights
+are missing is skipped with a note; a list given explicitly must be fully usable (checked before
+the first step).
+
 Configs are JSON files (:func:`load_config`); ``vividface/configs/`` holds the paper's setup and
 the tiny CPU configuration. Learning rates and resolutions were lost from our copy of the paper;
 the paper configs use the closest public recipe (DOVE: stage-1 lr 2e-5, stage-2 lr 5e-6).
@@ -77,6 +86,11 @@ class TrainConfig:
     log_every: int = 50
     seed: int = 0
     resume: bool = False
+    #: validation metric specs (``vfebench score --metrics`` grammar); None = DEFAULT_VAL_METRICS,
+    #: skipping those that cannot run here; [] = no pixel validation
+    val_metrics: list[str] | None = None
+    val_every: int = 0  # validate every N steps (0: only after the last step)
+    log_with: str | None = None  # accelerate tracker ("tensorboard", "wandb", ...) for the logs
     notes: str = ""
 
     def __post_init__(self) -> None:
@@ -106,6 +120,76 @@ def load_config(path: str | Path, **overrides: Any) -> TrainConfig:
     if bad:
         raise InputError(f"{p}: unknown config key(s) {bad}; known: {sorted(known)}")
     return TrainConfig(**data)
+
+
+#: what ``vividface train`` validates with when ``val_metrics`` is not set
+DEFAULT_VAL_METRICS = ("lpips", "ids", "akd")
+
+
+def build_val_metrics(cfg: TrainConfig, device: str = "cpu") -> tuple[dict[str, Any], dict[str, str]]:
+    """``({spec: vfebench.torchmetrics metric}, {skipped spec: reason})`` for ``cfg.val_metrics``.
+
+    Usability (extra installed, weights present) is judged by the runner's own check
+    (:func:`vfebench.runner.resolve_metrics`): explicit specs must all pass, default ones that do
+    not are skipped with the reason.
+    """
+    from vfebench.errors import AssetHashError, MissingAssetError, MissingDependencyError
+    from vfebench.runner import resolve_metrics
+
+    explicit = cfg.val_metrics is not None
+    specs = list(cfg.val_metrics) if explicit else list(DEFAULT_VAL_METRICS)
+    if not specs:
+        return {}, {}
+    skipped: dict[str, str] = {}
+    try:
+        from vfebench.utils import require
+
+        require("torchmetrics", "torchmetrics", "vividface validation metrics")
+    except MissingDependencyError as exc:
+        if explicit:
+            raise
+        return {}, {s: str(exc) for s in specs}
+    import vfebench.torchmetrics as vt
+    from vfebench.metrics.base import FeatureStore
+
+    # one store for the whole run: the metrics share the face analysis of a window (IDS and AKD
+    # detect once), and the targets' analysis is reused by every validation (small arrays only)
+    store = FeatureStore()
+    out: dict[str, Any] = {}
+    for spec in specs:
+        try:
+            resolve_metrics([spec], has_gt=True)
+        except (MissingDependencyError, MissingAssetError, AssetHashError, ImportError) as exc:
+            if explicit:
+                raise
+            skipped[spec] = str(exc)
+            continue
+        out[spec] = vt.build(spec, features=store).to(device)
+    return out, skipped
+
+
+def evaluate_pixels(pipe, items: list[dict], metrics: dict[str, Any], rank: int = 0, world: int = 1):
+    """Restore the held-out windows (one step, decoded) and score them with ``metrics``.
+
+    Each of the ``world`` processes scores windows ``rank, rank + world, …``; ``compute()``
+    synchronises the metric states, so every process returns the values over all windows:
+    ``{spec: raw value}`` (NaN where nothing could be scored, e.g. no face found).
+    """
+    import torch
+
+    if not metrics or not items:
+        return {}
+    for m in metrics.values():
+        m.reset()
+    with torch.no_grad():
+        for i in range(rank, len(items), world):
+            it = items[i]
+            x = pipe.decode(pipe.restore_latent(it["z_lq"][None].to(pipe.device)))
+            pred = ((x.permute(0, 2, 1, 3, 4) + 1.0) / 2.0).clamp(0.0, 1.0)  # B×T×3×H×W in [0, 1]
+            gt = it["hq"].permute(0, 3, 1, 2)[None]  # uint8 T×H×W×3 → 1×T×3×H×W
+            for m in metrics.values():
+                m.update(pred, gt if m.needs_reference else None, clip_ids=[f"holdout-{i}"])
+    return {spec: float(m.compute()) for spec, m in metrics.items()}
 
 
 def _resolve(path_or_asset: str | None, default_asset: str):
@@ -230,11 +314,21 @@ def train(cfg: TrainConfig, progress: bool = True) -> dict[str, Any]:
 
     accelerate = require("accelerate", purpose="vividface training")
     acc = accelerate.Accelerator(
-        mixed_precision=cfg.mixed_precision, gradient_accumulation_steps=cfg.grad_accum
+        mixed_precision=cfg.mixed_precision,
+        gradient_accumulation_steps=cfg.grad_accum,
+        log_with=cfg.log_with,
+        project_dir=cfg.out_dir if cfg.log_with else None,
     )
     out_dir = Path(cfg.out_dir)
     out_dir.mkdir(parents=True, exist_ok=True)
     atomic_write_json(out_dir / "config.json", dataclasses.asdict(cfg))
+    # validation metrics first: a missing extra or weights file fails before any training step
+    val_metrics, val_skipped = build_val_metrics(cfg, str(acc.device))
+    if progress:
+        for spec, why in val_skipped.items():
+            acc.print(f"vividface: validation metric {spec} skipped: {why}")
+    if cfg.log_with:
+        acc.init_trackers("vividface", config={k: str(v) for k, v in dataclasses.asdict(cfg).items()})
 
     dit, vae, emb = build_components(cfg)
     icfg = InferenceConfig(
@@ -258,12 +352,35 @@ def train(cfg: TrainConfig, progress: bool = True) -> dict[str, Any]:
     opt = torch.optim.AdamW(dit.parameters(), lr=cfg.lr, betas=cfg.betas, weight_decay=cfg.weight_decay)
     step = 0
     history: list[float] = []
+    validation: list[dict[str, Any]] = []
     ck = _latest_checkpoint(out_dir) if cfg.resume else None
     if ck is not None:
         dit.load_state_dict(load_file(str(ck / "dit.safetensors")), strict=True)
         opt.load_state_dict(torch.load(str(ck / "optimizer.pt"), map_location="cpu", weights_only=True))
         state = json.loads((ck / "state.json").read_text())
         step, history = int(state["step"]), list(state["history"])
+        validation = list(state.get("validation", []))
+
+    def validate() -> None:
+        if not val_metrics or not hold_items:
+            return
+        was_training = dit.training
+        dit.eval()
+        values = evaluate_pixels(pipe, hold_items, val_metrics, acc.process_index, acc.num_processes)
+        dit.train(was_training)
+        values = {k: (v if math.isfinite(v) else None) for k, v in values.items()}  # JSON null = NaN
+        validation.append({"step": step, "values": values})
+        acc.log({f"val/{k}": v for k, v in values.items() if v is not None}, step=step)
+        if acc.is_main_process:
+            atomic_write_json(out_dir / "validation.json", {"skipped": val_skipped, "history": validation})
+        if progress:
+            shown = ", ".join(
+                f"{val_metrics[k].vfe_metric.display or k}="
+                + ("nan" if v is None else f"{val_metrics[k].display_value(v):.4g}")
+                for k, v in values.items()
+            )
+            acc.print(f"vividface: step {step} validation: {shown}")
+
     dit, opt = acc.prepare(dit, opt)
     pipe.dit = dit
     dists = None
@@ -325,7 +442,11 @@ def train(cfg: TrainConfig, progress: bool = True) -> dict[str, Any]:
                 save_file(sd, str(tmp))
             with atomic_path(d / "optimizer.pt") as tmp:
                 torch.save(opt.state_dict(), str(tmp))
-            atomic_write_json(d / "state.json", {"step": step, "history": history})
+            if cfg.val_every and step % cfg.val_every == 0:
+                validate()
+            atomic_write_json(d / "state.json", {"step": step, "history": history, "validation": validation})
+        elif cfg.val_every and step % cfg.val_every == 0:
+            validate()
     if bar is not None:
         bar.close()
     dit.eval()
@@ -334,6 +455,9 @@ def train(cfg: TrainConfig, progress: bool = True) -> dict[str, Any]:
     with atomic_path(out_dir / "dit_original.safetensors", suffix=".safetensors") as tmp:
         save_file(dit_diffusers_to_original(sd), str(tmp))
     pipe.dit = final
+    if not validation or validation[-1]["step"] != step:
+        validate()
+    acc.end_training()
     summary = {
         "steps": step,
         "seconds": time.perf_counter() - t0,
@@ -344,6 +468,8 @@ def train(cfg: TrainConfig, progress: bool = True) -> dict[str, Any]:
         "train_windows": len(train_items),
         "holdout_windows": len(hold_items),
         "masks": mask_info,
+        "validation": validation,
+        "validation_skipped": val_skipped,
     }
     atomic_write_json(out_dir / "summary.json", summary)
     return {**summary, "history": history}
