@@ -23,6 +23,7 @@ file's is the one to pin in ``vividface/assets.py``.
 
 from __future__ import annotations
 
+import json
 import os
 from pathlib import Path
 
@@ -84,7 +85,7 @@ def embed_prompt(
         )
     tok = transformers.AutoTokenizer.from_pretrained(str(tok_dir), local_files_only=True)
     td = {"bfloat16": torch.bfloat16, "float32": torch.float32}[dtype]
-    enc = transformers.UMT5EncoderModel.from_pretrained(str(enc_dir), torch_dtype=td, local_files_only=True)
+    enc = transformers.UMT5EncoderModel.from_pretrained(str(enc_dir), dtype=td, local_files_only=True)
     enc = enc.to(device).eval()
     ids = tok(
         [prompt],
@@ -107,12 +108,12 @@ def embed_prompt(
         save_file(
             {"prompt_embeds": emb.contiguous()},
             str(tmp),
+            # one metadata key holding sorted JSON: safetensors writes several keys in hash order,
+            # which would change the file's sha256 from run to run; no local paths either
             metadata={
-                "prompt": prompt,
-                "tokens": str(n),
-                "dtype": dtype,
-                "source": str(root),
-                "tensor_sha256": digest,
+                "vividface_embed_prompt": json.dumps(
+                    {"prompt": prompt, "tokens": n, "dtype": dtype, "tensor_sha256": digest}, sort_keys=True
+                )
             },
         )
     from vfebench.utils import sha256_file
