@@ -5,10 +5,11 @@
   across heads, eps 1e-6; Wan2.1 VAE with 16 latent channels and stride (4, 8, 8)) and ``"tiny"``
   (2 layers, 2 heads × 20, text_dim 32; VAE base_dim 8, one residual block per stage): a
   developer configuration that runs every code path on a CPU in milliseconds.
-- RoPE: Wan splits each head's dimension ``d`` into three axes (frame, height, width) of
-  ``d − 4⌊d/6⌋``, ``2⌊d/6⌋``, ``2⌊d/6⌋`` (128 → 44/42/42). diffusers builds its tables with that
-  split but slices them with ``d − 2⌊d/3⌋``, ``⌊d/3⌋``, ``⌊d/3⌋``, which agrees only when
-  ``⌊d/3⌋ = 2⌊d/6⌋``. The tiny head_dim is 20 (→ 8/6/6, like 128: ``d mod 6 = 2`` and an odd
+- RoPE: Wan (``wan/modules/model.py``) splits each head's dimension ``d`` into three axes
+  (frame, height, width) of ``d − 4⌊d/6⌋``, ``2⌊d/6⌋``, ``2⌊d/6⌋`` (128 → 44/42/42); DiffSynth
+  (the release's framework, ``diffsynth/models/wan_video_dit.py``) uses ``d − 2⌊d/3⌋``, ``⌊d/3⌋``,
+  ``⌊d/3⌋``; diffusers builds its tables with the first and slices them with the second. All
+  agree only when ``⌊d/3⌋ = 2⌊d/6⌋``. The tiny head_dim is 20 (→ 8/6/6, like 128: ``d mod 6 = 2`` and an odd
   number of rotary pairs on the spatial axes) so the tiny model exercises RoPE exactly as Wan
   does; head_dim 16 would not (tables 8/4/4 sliced 6/5/5). :func:`rope_split` checks a config.
 - :func:`load_dit` / :func:`load_vae` accept a diffusers folder (``config.json`` + safetensors)
@@ -63,7 +64,7 @@ DIT_CONFIGS: dict[str, dict[str, Any]] = {
 
 VAE_CONFIGS: dict[str, dict[str, Any]] = {
     # the Wan2.1 VAE (Wan2.1_VAE.pth), written out so a build never depends on library defaults;
-    # latents_mean/std are Wan's published per-channel statistics (DiffSynth wan_video_vae.py)
+    # equal to diffusers 0.35's AutoencoderKLWan defaults (tests/test_gpu_scripts_cpu.py checks)
     "wan2.1-t2v-1.3b": {
         "base_dim": 96,
         "z_dim": 16,
@@ -116,9 +117,10 @@ VAE_CONFIGS: dict[str, dict[str, Any]] = {
 def rope_split(head_dim: int) -> tuple[int, int, int]:
     """Wan's (frame, height, width) RoPE dims for ``head_dim``; error where diffusers would differ.
 
-    Wan (``wan/modules/model.py``, DiffSynth ``wan_video_dit.py``) allots ``d − 4⌊d/6⌋`` /
-    ``2⌊d/6⌋`` / ``2⌊d/6⌋``; diffusers 0.35 ``WanRotaryPosEmbed.forward`` slices its tables with
-    ``⌊d/3⌋`` for the spatial axes, which matches only when ``⌊d/3⌋ == 2⌊d/6⌋``.
+    Wan (``wan/modules/model.py``) allots ``d − 4⌊d/6⌋`` / ``2⌊d/6⌋`` / ``2⌊d/6⌋``; DiffSynth
+    (modelscope/DiffSynth-Studio ``diffsynth/models/wan_video_dit.py``, ``precompute_freqs_cis_3d``)
+    and diffusers 0.35 ``WanRotaryPosEmbed.forward`` (slicing tables built Wan's way) use
+    ``⌊d/3⌋`` for the spatial axes; they agree only when ``⌊d/3⌋ == 2⌊d/6⌋``.
     """
     s = 2 * (head_dim // 6)
     if head_dim // 3 != s:
