@@ -11,7 +11,7 @@ Inception-I3D. ``--stand-ins tiny`` uses the integration tests' small ones inste
 
 Pair: the first ``demo`` clip (a real face photograph animated, ``--frames`` × ``--size``²) as
 GT and a blurred, noisy copy as the prediction. Per device: setup (weights loading) excluded;
-one untimed warm-up pass of the whole suite; then per metric the median of ``--repeats``
+``--warmup`` untimed passes of the whole suite (default 1); then per metric the median of ``--repeats``
 stand-alone calls (fresh feature store, so a face metric pays its face analysis), and the suite
 total as ``vfebench run`` scores a clip (one shared feature store: faces analysed once).
 
@@ -232,7 +232,7 @@ def _sync(device: str) -> None:
         torch.cuda.synchronize()
 
 
-def time_device(device: str, specs: list[str], pred, gt, repeats: int) -> dict:
+def time_device(device: str, specs: list[str], pred, gt, repeats: int, warmup: int = 1) -> dict:
     from vfebench.metrics import build_metric
     from vfebench.metrics.base import FeatureStore, ScoreContext
 
@@ -254,7 +254,8 @@ def time_device(device: str, specs: list[str], pred, gt, repeats: int) -> dict:
         _sync(device)
         return vals
 
-    suite(ScoreContext(device=device, features=FeatureStore()))  # warm-up
+    for _ in range(warmup):
+        suite(ScoreContext(device=device, features=FeatureStore()))
     rows = {}
     for s, (m, setup_s) in metrics.items():
         ts = []
@@ -266,6 +267,7 @@ def time_device(device: str, specs: list[str], pred, gt, repeats: int) -> dict:
             _sync(device)
             ts.append(time.perf_counter() - t0)
         rows[s] = {"seconds": statistics.median(ts), "setup_s": setup_s, "value": r.value}
+        print(f"  {device} {s}: {rows[s]['seconds']:.3f} s (value {r.value:.4g})", flush=True)
     totals = []
     for _ in range(repeats):
         t0 = time.perf_counter()
@@ -285,6 +287,7 @@ def main(argv: list[str] | None = None) -> dict:
     ap.add_argument("--frames", type=int, default=33)
     ap.add_argument("--size", type=int, default=512)
     ap.add_argument("--repeats", type=int, default=3)
+    ap.add_argument("--warmup", type=int, default=1, help="untimed passes of the whole suite per device")
     ap.add_argument(
         "--metrics", default=None, help="comma list of metric specs (default: every registered metric)"
     )
@@ -312,7 +315,7 @@ def main(argv: list[str] | None = None) -> dict:
         install_stand_ins(work / "assets", a.stand_ins, needed)
         build_s = time.perf_counter() - t0
         pred, gt = make_pair(a.frames, a.size, work)
-        res = {d: time_device(d, specs, pred, gt, a.repeats) for d in devices}
+        res = {d: time_device(d, specs, pred, gt, a.repeats, a.warmup) for d in devices}
     names = {
         d: torch.cuda.get_device_name(0)
         if d.startswith("cuda")
