@@ -15,9 +15,9 @@ from vividface.pipeline import (  # noqa: E402
     InferenceConfig,
     OneStepPipeline,
     apply_update,
-    blend_weights,
-    chunk_starts,
+    chunk_spans,
     crop_clip,
+    crossfade_weights,
     pad_clip,
 )
 
@@ -207,32 +207,93 @@ def test_timestep_reaches_the_dit(tiny):
     assert not torch.allclose(a, b)
 
 
-def test_chunking_covers_and_blends():
-    assert chunk_starts(5, 9, 4) == [0]
-    assert chunk_starts(30, 9, 4) == [0, 5, 10, 15, 20, 21]
-    for t in (9, 10, 23, 81, 100):
-        starts = chunk_starts(t, 9, 4)
-        cover = np.zeros(t)
-        for i, s in enumerate(starts):
-            cover[s : s + 9] += blend_weights(9, 4, i == 0, i == len(starts) - 1)
-        assert (cover > 0).all()
-    w = blend_weights(9, 4, first=False, last=False)
-    assert w[0] < w[1] < w[4] == 1.0 and w[-1] < w[-2]
+def test_default_is_one_pass_for_100_frames(tiny):
+    """Released behaviour: a 100-frame clip is restored in one pass (no chunk, no seam)."""
+    from vfebench.methods import build_method
+
+    assert InferenceConfig().chunk_frames == 0 and InferenceConfig().update_rule == "released"
+    assert build_method("vividface").fingerprint()["as_released"] is True
+    m = build_method("vividface", tiny_random=True, size=16)
+    frames = (np.random.default_rng(3).random((100, 16, 16, 3)) * 255).astype(np.uint8)
+    calls = []
+    m.setup("cpu")
+    orig = m.pipe.restore_tensor
+
+    def spy(x):
+        calls.append(tuple(x.shape))
+        return orig(x)
+
+    m.pipe.restore_tensor = spy
+    out = m.restore(Clip("c", frames), (16, 16))
+    assert out.frames.shape == frames.shape
+    assert calls == [(1, 3, 100, 16, 16)] and m.pipe.last_spans == [(0, 100)]
+    # and it equals restoring the whole tensor directly
+    x = torch.from_numpy(frames.astype(np.float32) / 255.0).permute(3, 0, 1, 2)[None] * 2 - 1
+    whole = orig(x)[0].permute(1, 2, 3, 0).numpy()
+    assert np.array_equal(out.frames, np.clip((whole + 1) * 127.5, 0, 255).astype(np.uint8))
 
 
-def test_chunked_equals_whole_on_a_single_chunk(tiny):
+@pytest.mark.parametrize(
+    "t,c,o", [(100, 81, 8), (82, 81, 8), (30, 9, 4), (23, 9, 0), (10, 9, 8), (200, 33, 5)]
+)
+def test_chunk_spans_equal_overlap_and_weights_sum_to_one(t, c, o):
+    spans = chunk_spans(t, c, o)
+    assert spans[0][0] == 0 and spans[-1][1] == t
+    assert all(e - s <= c for s, e in spans) and all(e - s == c for s, e in spans[:-1])
+    assert all(pe - s == o for (_, pe), (s, _) in zip(spans, spans[1:]))  # equal overlap everywhere
+    assert spans[-1][1] - spans[-1][0] > o  # the last chunk has frames of its own
+    ws = crossfade_weights(spans, o)
+    total = np.zeros(t)
+    for (s, e), w in zip(spans, ws):
+        assert w.shape == (e - s,) and (w > 0).all()
+        total[s:e] += w
+    assert np.abs(total - 1.0).max() < 1e-12
+    if o and len(spans) > 1:  # the documented crossfade: (j+1)/(O+1) into the later chunk
+        assert np.allclose(ws[1][:o], np.arange(1, o + 1) / (o + 1))
+        assert np.allclose(ws[0][-o:], 1 - np.arange(1, o + 1) / (o + 1))
+
+
+def test_chunk_spans_values():
+    assert chunk_spans(5, 9, 4) == [(0, 5)]
+    assert chunk_spans(100, 0, 8) == [(0, 100)]
+    assert chunk_spans(100, 81, 8) == [(0, 81), (73, 100)]  # was [0, 19]: a 62-frame overlap
+    assert chunk_spans(82, 81, 8) == [(0, 81), (73, 82)]  # was an 80-frame overlap
+    assert chunk_spans(30, 9, 4) == [(0, 9), (5, 14), (10, 19), (15, 24), (20, 29), (25, 30)]
+    with pytest.raises(InputError, match="overlap"):
+        crossfade_weights([(0, 9), (3, 12)], 4)
+    with pytest.raises(InputError, match="chunk_frames"):
+        InferenceConfig(chunk_frames=8)
+
+
+def test_chunked_blend_matches_hand_crossfade(tiny):
     dit, vae, emb = tiny
-    frames = (np.random.default_rng(1).random((9, 16, 16, 3)) * 255).astype(np.uint8)
-    a = OneStepPipeline(dit, vae, emb, InferenceConfig(size=None, chunk_frames=0)).restore_frames(frames)
-    b = OneStepPipeline(
-        dit, vae, emb, InferenceConfig(size=None, chunk_frames=9, chunk_overlap=4)
-    ).restore_frames(frames)
-    assert np.array_equal(a, b)
-    long = (np.random.default_rng(2).random((14, 16, 16, 3)) * 255).astype(np.uint8)
-    c = OneStepPipeline(
-        dit, vae, emb, InferenceConfig(size=None, chunk_frames=9, chunk_overlap=4)
-    ).restore_frames(long)
-    assert c.shape == long.shape
+    frames = (np.random.default_rng(2).random((14, 16, 16, 3)) * 255).astype(np.uint8)
+    whole = OneStepPipeline(dit, vae, emb, InferenceConfig(size=None)).restore_frames(frames[:9])
+    one = OneStepPipeline(dit, vae, emb, InferenceConfig(size=None, chunk_frames=9, chunk_overlap=4))
+    assert np.array_equal(one.restore_frames(frames[:9]), whole)  # one chunk = the whole clip
+    out = one.restore_frames(frames)
+    assert one.last_spans == [(0, 9), (5, 14)] and out.shape == frames.shape
+    x = torch.from_numpy(frames.astype(np.float32) / 255.0).permute(3, 0, 1, 2)[None] * 2 - 1
+    a = one.restore_tensor(x[:, :, 0:9])[0].permute(1, 2, 3, 0).numpy()
+    b = one.restore_tensor(x[:, :, 5:14])[0].permute(1, 2, 3, 0).numpy()
+    ref = np.zeros((14, 16, 16, 3), np.float32)
+    ref[:5], ref[9:] = a[:5], b[4:]
+    for j in range(4):  # frames 5..8: (j+1)/5 of the later chunk
+        w = (j + 1) / 5
+        ref[5 + j] = (1 - w) * a[5 + j] + w * b[j]
+    ref = np.clip((ref + 1) * 127.5, 0, 255).astype(np.uint8)
+    assert np.abs(out.astype(int) - ref.astype(int)).max() <= 1  # float32 sum order
+
+
+def test_chunking_is_flagged_not_as_released():
+    from vfebench.methods import build_method
+
+    fp = build_method("vividface", chunk_frames=81, chunk_overlap=8).fingerprint()
+    assert fp["as_released"] is False and any("chunks of 81" in r for r in fp["not_as_released"])
+    assert build_method("vividface", update_rule="flow").fingerprint()["as_released"] is False
+    tiny_fp = build_method("vividface", tiny_random=True).fingerprint()
+    assert tiny_fp["as_released"] is False and "tiny random" in tiny_fp["not_as_released"][0]
+    assert build_method("vividface", tiny_random=True).config.get("chunk_frames") is None
 
 
 def test_vae_tiling_option_runs(tiny):

@@ -3,9 +3,10 @@
 Inference needs ``vividface_dit`` (the released fine-tuned DiT), ``wan21_vae`` and
 ``wan21_empty_prompt``; training starts from ``wan21_t2v_1_3b_dit`` and needs DISTS
 (``dists_alpha_beta`` + ``dists_vgg16``) for stage 2; ``bisenet_face_parsing`` (the face parser
-of the training masks, ``mask_source`` ``parser``/``auto``) is optional. Hashes marked "to be
-confirmed" could not be read from a model card or LFS pointer; ``vfebench assets verify`` reports
-them as ``unpinned``.
+of the training masks, ``mask_source`` ``parser``/``auto``) is optional. Assets with
+``extra={"status": "unverified"}`` have no pinned size/sha256 yet (nobody could hash them);
+``vfebench assets verify`` reports them as ``unpinned`` and ``vfebench assets fetch`` prints the
+sha256 and size it got so they can be pinned.
 """
 
 from vfebench.assets import Asset
@@ -21,16 +22,19 @@ ASSETS: list[Asset] = [
     Asset(
         name="vividface_dit",
         filename="vividface.ckpt",
-        urls=("https://github.com/shulianz/VividFace/releases/latest/download/vividface.ckpt",),
+        urls=("https://huggingface.co/shulianz/VividFace/resolve/main/vividface.ckpt",),
         sha256="",
+        size=0,
         licence="Apache-2.0",
         users=("vividface",),
         notes=(
-            "Released VividFace checkpoint (GitHub releases of shulianz/VividFace): the full fine-tuned "
-            "Wan2.1-T2V-1.3B DiT state dict in DiffSynth/original Wan key format (not LoRA). The release "
-            "page publishes no checksum and the exact asset URL is inferred from GitHub's "
-            "'latest/download' scheme: sha256 to be confirmed (record it with `vfebench assets verify`)."
+            "Released VividFace checkpoint: the full fine-tuned Wan2.1-T2V-1.3B DiT state dict in "
+            "DiffSynth/original Wan key format (not LoRA). URL from the release README (shulianz/VividFace, "
+            "commit bdb980b: Hugging Face shulianz/VividFace, file vividface.ckpt). size and sha256: "
+            "UNVERIFIED - nobody here could download it; `vfebench assets fetch vividface_dit` prints the "
+            "sha256 and size it got, to be pinned here."
         ),
+        extra={"status": "unverified"},
     ),
     Asset(
         name="wan21_vae",
@@ -55,9 +59,11 @@ ASSETS: list[Asset] = [
         notes=(
             "Ours: umT5-XXL embedding of the empty prompt, zero-padded to 512 tokens ([512, 4096], key "
             "'prompt_embeds'). Produce it once with `vividface embed-prompt --text-encoder DIR --out FILE` "
-            "(DIR = text_encoder/ + tokenizer/ of Wan-AI/Wan2.1-T2V-1.3B-Diffusers), then "
-            "`vfebench assets import`. sha256 to be confirmed once the file is published."
+            "(DIR = text_encoder/ + tokenizer/ of Wan-AI/Wan2.1-T2V-1.3B-Diffusers; it checks the shape "
+            "and the zero rows and prints the tensor and file sha256), then `vfebench assets import`. "
+            "No published copy, so no URL; sha256 UNVERIFIED until someone with the umT5 weights runs it."
         ),
+        extra={"status": "unverified"},
     ),
     Asset(
         name="wan21_t2v_1_3b_dit",

@@ -77,6 +77,7 @@ def _infer(a: argparse.Namespace) -> int:
         "prompt_embeds": a.prompt_embeds,
         "update_rule": a.update_rule,
         "chunk_frames": a.chunk_frames,
+        "chunk_overlap": a.chunk_overlap,
         "vae_tiling": a.vae_tiling or None,
         "dtype": a.dtype,
         "tiny_random": a.tiny_random or None,
@@ -92,12 +93,20 @@ def _infer(a: argparse.Namespace) -> int:
 
 
 def _embed(a: argparse.Namespace) -> int:
+    from pathlib import Path
+
     from vividface.embed_prompt import embed_prompt
 
-    p = embed_prompt(a.text_encoder, a.out, prompt=a.prompt, dtype=a.dtype, device=a.device)
-    from vfebench.utils import sha256_file
-
-    print(f"wrote {p} sha256 {sha256_file(p)}; install it with `vfebench assets import {p.parent}`")
+    info = embed_prompt(
+        a.text_encoder, a.out, prompt=a.prompt, dtype=a.dtype, device=a.device, text_dim=a.text_dim or None
+    )
+    print(
+        f"wrote {info['path']}: prompt_embeds {info['shape'][0]}x{info['shape'][1]} float32, "
+        f"{info['tokens']} prompt token(s), rows {info['tokens']}..{info['shape'][0] - 1} zero (checked)\n"
+        f"tensor sha256 {info['tensor_sha256']}\n"
+        f"file sha256   {info['file_sha256']}\n"
+        f"install it with `vfebench assets import {Path(info['path']).parent}`"
+    )
     return 0
 
 
@@ -141,7 +150,13 @@ def build_parser() -> argparse.ArgumentParser:
     i.add_argument("--vae")
     i.add_argument("--prompt-embeds")
     i.add_argument("--update-rule", choices=("released", "flow"), default=None)
-    i.add_argument("--chunk-frames", type=int, default=None)
+    i.add_argument(
+        "--chunk-frames",
+        type=int,
+        default=None,
+        help="0 = whole clip in one pass (default, as released); 4k+1 = temporal chunks (not as released)",
+    )
+    i.add_argument("--chunk-overlap", type=int, default=None, help="frames crossfaded between chunks (8)")
     i.add_argument("--vae-tiling", action="store_true")
     i.add_argument("--dtype", default=None, choices=("auto", "float32", "bfloat16", "float16"))
     i.add_argument("--device", default=None, help="cuda or cpu (default: cuda when available)")
@@ -156,6 +171,9 @@ def build_parser() -> argparse.ArgumentParser:
     e.add_argument("--prompt", default="")
     e.add_argument("--dtype", default="bfloat16", choices=("bfloat16", "float32"))
     e.add_argument("--device", default="cpu")
+    e.add_argument(
+        "--text-dim", type=int, default=4096, help="expected embedding width (umT5-XXL: 4096; 0 = any)"
+    )
     e.set_defaults(func=_embed)
     return p
 

@@ -11,6 +11,14 @@ Config (all keys optional; every value is in the fingerprint):
 - ``tiny_random=True``: **developer option, never the default.** Builds tiny random Wan
   components in code (no weights needed) so the whole benchmark flow can be exercised on a CPU;
   its outputs are meaningless and its fingerprint says so.
+- ``random_weights=True``: **timing option, never the default.** Builds the ``model`` config
+  (default the real-size ``wan2.1-t2v-1.3b``) with random weights and a random empty-prompt
+  stand-in: same shapes and FLOPs as the release, meaningless outputs (GPU timing,
+  ``benchmarks/gpu_time_vividface.py``).
+
+The defaults are the released inference (whole clip in one pass, ``z_L − v``, t = 400, 512²).
+The fingerprint carries ``as_released`` (bool) and ``not_as_released`` (a list of reasons:
+chunking, another update rule, random weights, ...) so reports can flag such runs.
 
 Without the weights, :meth:`VividFaceMethod.setup` raises
 :class:`~vfebench.errors.MissingAssetError` naming every missing asset and the command that gets it.
@@ -27,7 +35,7 @@ from vividface.assets import INFERENCE_ASSETS
 from vividface.pipeline import InferenceConfig
 
 _PIPE_KEYS = {f.name for f in dataclasses.fields(InferenceConfig)} - {"extra"}
-_OWN_KEYS = {"dit", "vae", "prompt_embeds", "model", "tiny_random", "seed"}
+_OWN_KEYS = {"dit", "vae", "prompt_embeds", "model", "tiny_random", "random_weights", "seed"}
 
 
 class VividFaceMethod(Method):
@@ -40,7 +48,7 @@ class VividFaceMethod(Method):
     steps = 1
     description = "VividFace one-step Wan2.1-T2V-1.3B video face enhancement (released checkpoint)"
 
-    _TINY: ClassVar[dict[str, Any]] = {"size": 64, "chunk_frames": 9, "chunk_overlap": 4}
+    _TINY: ClassVar[dict[str, Any]] = {"size": 64}
 
     def __init__(self, **config: Any) -> None:
         from vfebench.errors import InputError
@@ -59,17 +67,45 @@ class VividFaceMethod(Method):
     def tiny(self) -> bool:
         return bool(self.config.get("tiny_random"))
 
-    def required_assets(self) -> tuple[str, ...]:
+    @property
+    def random(self) -> bool:
+        """Random weights (``tiny_random`` or ``random_weights``): no assets, meaningless outputs."""
+        return self.tiny or bool(self.config.get("random_weights"))
+
+    def not_as_released(self) -> list[str]:
+        """Reasons this configuration's outputs are not the released model's (empty = as released)."""
+        out = []
         if self.tiny:
+            out.append("tiny random developer model (not the released weights)")
+        elif self.config.get("random_weights"):
+            out.append(
+                f"random weights, {self.config.get('model', 'wan2.1-t2v-1.3b')} architecture (timing only)"
+            )
+        elif self.config.get("dit"):
+            out.append(f"DiT weights from {self.config['dit']} (not the released checkpoint asset)")
+        cfg = self._inference_config()
+        out += cfg.deviations()
+        return out
+
+    def required_assets(self) -> tuple[str, ...]:
+        if self.random:
             return ()
         overrides = {"vividface_dit": "dit", "wan21_vae": "vae", "wan21_empty_prompt": "prompt_embeds"}
         return tuple(a for a in self.assets if not self.config.get(overrides[a]))
 
     def fingerprint(self) -> dict[str, Any]:
         fp = super().fingerprint()
+        reasons = self.not_as_released()
+        fp["as_released"] = not reasons
+        fp["not_as_released"] = reasons
         if self.tiny:
             fp["weights"] = {
                 "tiny_random": f"seed={self.config.get('seed', 0)} (developer config, not real weights)"
+            }
+        elif self.random:
+            fp["weights"] = {
+                "random_weights": f"seed={self.config.get('seed', 0)} {self.config.get('model', 'wan2.1-t2v-1.3b')} "
+                "(timing only, not real weights)"
             }
         else:
             from vfebench.utils import sha256_file
@@ -98,15 +134,17 @@ class VividFaceMethod(Method):
         from vividface.pipeline import OneStepPipeline
 
         cfg = self._inference_config()
-        if self.tiny:
+        if self.random:
             seed = int(self.config.get("seed", 0))
+            model = "tiny" if self.tiny else self.config.get("model", "wan2.1-t2v-1.3b")
             dit = (
-                wan.load_dit(self.config["dit"], "tiny")
+                wan.load_dit(self.config["dit"], model)
                 if self.config.get("dit")
-                else wan.build_dit("tiny", seed=seed)
+                else wan.build_dit(model, seed=seed)
             )
-            vae = wan.build_vae("tiny", seed=seed + 1)
-            emb = wan.random_prompt_embedding(dit.config.text_dim, seed=seed + 2)
+            vae = wan.build_vae(model, seed=seed + 1)
+            length = 16 if self.tiny else wan.TEXT_LEN
+            emb = wan.random_prompt_embedding(dit.config.text_dim, length=length, seed=seed + 2)
         else:
             missing = [a for a in self.required_assets() if not A.is_present(a)]
             if missing:

@@ -3,8 +3,15 @@
 - :data:`DIT_CONFIGS` / :data:`VAE_CONFIGS`: ``"wan2.1-t2v-1.3b"`` (the real backbone: dim 1536,
   ffn 8960, 12 heads × 128, 30 layers, patch (1,2,2), text_dim 4096, freq_dim 256, qk RMS-norm
   across heads, eps 1e-6; Wan2.1 VAE with 16 latent channels and stride (4, 8, 8)) and ``"tiny"``
-  (2 layers, 2 heads × 16, text_dim 32; VAE base_dim 8, one residual block per stage): a
+  (2 layers, 2 heads × 20, text_dim 32; VAE base_dim 8, one residual block per stage): a
   developer configuration that runs every code path on a CPU in milliseconds.
+- RoPE: Wan (``wan/modules/model.py``) splits each head's dimension ``d`` into three axes
+  (frame, height, width) of ``d − 4⌊d/6⌋``, ``2⌊d/6⌋``, ``2⌊d/6⌋`` (128 → 44/42/42); DiffSynth
+  (the release's framework, ``diffsynth/models/wan_video_dit.py``) uses ``d − 2⌊d/3⌋``, ``⌊d/3⌋``,
+  ``⌊d/3⌋``; diffusers builds its tables with the first and slices them with the second. All
+  agree only when ``⌊d/3⌋ = 2⌊d/6⌋``. The tiny head_dim is 20 (→ 8/6/6, like 128: ``d mod 6 = 2`` and an odd
+  number of rotary pairs on the spatial axes) so the tiny model exercises RoPE exactly as Wan
+  does; head_dim 16 would not (tables 8/4/4 sliced 6/5/5). :func:`rope_split` checks a config.
 - :func:`load_dit` / :func:`load_vae` accept a diffusers folder (``config.json`` + safetensors)
   or one weights file in original/DiffSynth or diffusers key format; the state dict is converted
   key by key (:mod:`vividface.convert`) and loaded with ``strict=True``. Files are read without
@@ -41,7 +48,7 @@ DIT_CONFIGS: dict[str, dict[str, Any]] = {
     "tiny": {
         "patch_size": [1, 2, 2],
         "num_attention_heads": 2,
-        "attention_head_dim": 16,
+        "attention_head_dim": 20,
         "in_channels": 16,
         "out_channels": 16,
         "text_dim": 32,
@@ -56,10 +63,74 @@ DIT_CONFIGS: dict[str, dict[str, Any]] = {
 }
 
 VAE_CONFIGS: dict[str, dict[str, Any]] = {
-    # diffusers' AutoencoderKLWan defaults are the Wan2.1 VAE (latents_mean/std included)
-    "wan2.1-t2v-1.3b": {},
+    # the Wan2.1 VAE (Wan2.1_VAE.pth), written out so a build never depends on library defaults;
+    # equal to diffusers 0.35's AutoencoderKLWan defaults (tests/test_gpu_scripts_cpu.py checks)
+    "wan2.1-t2v-1.3b": {
+        "base_dim": 96,
+        "z_dim": 16,
+        "dim_mult": [1, 2, 4, 4],
+        "num_res_blocks": 2,
+        "attn_scales": [],
+        "temperal_downsample": [False, True, True],
+        "dropout": 0.0,
+        "latents_mean": [
+            -0.7571,
+            -0.7089,
+            -0.9113,
+            0.1075,
+            -0.1745,
+            0.9653,
+            -0.1517,
+            1.5508,
+            0.4134,
+            -0.0715,
+            0.5517,
+            -0.3632,
+            -0.1922,
+            -0.9497,
+            0.2503,
+            -0.2921,
+        ],
+        "latents_std": [
+            2.8184,
+            1.4541,
+            2.3275,
+            2.6558,
+            1.2196,
+            1.7708,
+            2.6052,
+            2.0743,
+            3.2687,
+            2.1526,
+            2.8652,
+            1.5579,
+            1.6382,
+            1.1253,
+            2.8251,
+            1.9160,
+        ],
+    },
     "tiny": {"base_dim": 8, "z_dim": 16, "dim_mult": [1, 1, 1, 1], "num_res_blocks": 1},
 }
+
+
+def rope_split(head_dim: int) -> tuple[int, int, int]:
+    """Wan's (frame, height, width) RoPE dims for ``head_dim``; error where diffusers would differ.
+
+    Wan (``wan/modules/model.py``) allots ``d − 4⌊d/6⌋`` / ``2⌊d/6⌋`` / ``2⌊d/6⌋``; DiffSynth
+    (modelscope/DiffSynth-Studio ``diffsynth/models/wan_video_dit.py``, ``precompute_freqs_cis_3d``)
+    and diffusers 0.35 ``WanRotaryPosEmbed.forward`` (slicing tables built Wan's way) use
+    ``⌊d/3⌋`` for the spatial axes; they agree only when ``⌊d/3⌋ == 2⌊d/6⌋``.
+    """
+    s = 2 * (head_dim // 6)
+    if head_dim // 3 != s:
+        raise InputError(
+            f"attention_head_dim {head_dim}: diffusers slices RoPE as {head_dim - 2 * (head_dim // 3)}/"
+            f"{head_dim // 3}/{head_dim // 3} but Wan allots {head_dim - 2 * s}/{s}/{s}; use a head_dim "
+            "with d // 3 == 2 * (d // 6) (e.g. 20, 128)"
+        )
+    return head_dim - 2 * s, s, s
+
 
 #: text length of the umT5 condition (Wan2.1)
 TEXT_LEN = 512
@@ -77,6 +148,7 @@ def build_dit(config: str | dict[str, Any] = "tiny", seed: int | None = 0):
 
     diffusers = require("diffusers", purpose="VividFace (Wan2.1 DiT)")
     cfg = _config(DIT_CONFIGS, config, "DiT") if isinstance(config, str) else dict(config)
+    rope_split(int(cfg["attention_head_dim"]))
     if seed is not None:
         torch.manual_seed(seed)
     return diffusers.WanTransformer3DModel(**cfg)

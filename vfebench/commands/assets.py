@@ -61,7 +61,7 @@ def _list(args: argparse.Namespace) -> int:
                 "name": a.name,
                 "file": a.filename,
                 "size": a.size if args.json else _size(a.size),
-                "sha256": a.sha256 or "(unconfirmed)",
+                "sha256": a.sha256 or "(unverified)",
                 "status": status.get(a.name, "?"),
                 "users": ",".join(a.users),
                 "licence": a.licence,
@@ -91,7 +91,10 @@ def _fetch(args: argparse.Namespace) -> int:
     _check_names(names)
     for n in names:
         path = assets.fetch(n, force=args.force)
-        print(f"{n}: ok  {path}")
+        a = assets.get_asset(n)
+        got = assets.file_sha256(path)
+        state = "verified" if a.sha256 else "UNVERIFIED (no pinned hash: pin this sha256/size)"
+        print(f"{n}: ok  {path}  sha256 {got}  size {path.stat().st_size}  {state}")
     return 0
 
 
