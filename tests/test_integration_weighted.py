@@ -99,12 +99,12 @@ def _check_record(rec: dict, metrics: list[str], pins: dict[str, str]) -> None:
     assert rec["status"] == "complete", rec["failures"]
     assert rec["failures"] == [] and rec["skipped_metrics"] == {}
     assert list(rec["metrics"]) == metrics
-    from vfebench.metrics import parse_metric_spec
+    from vfebench.metrics import METRICS, parse_metric_spec
 
     for key in metrics:
         info = rec["metrics"][key]
         name, mode, options = parse_metric_spec(key)
-        assert info["name"] == name and info["version"] == "1"
+        assert info["name"] == name and info["version"] == str(METRICS.get(name).version), key
         assert info["mode"] == (mode or {"fvd": "per_video_mean"}.get(name, "clean")), (key, info["mode"])
         assert options.items() <= info["options"].items()  # options given in the spec are recorded
         needed = ia.assets_for([key])

@@ -21,6 +21,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import math
 import sys
 from pathlib import Path
 
@@ -97,6 +98,7 @@ def score(
     """
     from vfebench.errors import InputError
     from vfebench.metrics import METRICS, split_metric_specs
+    from vfebench.metrics.base import from_json_value, json_value
     from vfebench.runner.engine import ClipItem, ScoringEngine
     from vfebench.video import read_clip
 
@@ -166,8 +168,8 @@ def score(
             "higher_is_better": m.higher_is_better,
             "scale": m.scale,
             "identity": m.identity(),
-            "mean": mean,
-            "display_mean": None if mean is None else m.display_value(mean),
+            "mean": json_value(mean),  # ±inf as "inf" so the JSON stays strict
+            "display_mean": None if mean is None else json_value(m.display_value(from_json_value(mean))),
             "n_scored": sum(1 for d in ok if d.get("value") is not None),
             "clips": clips,
         }
@@ -180,6 +182,8 @@ def score(
 
 
 def format_table(doc: dict) -> str:
+    from vfebench.metrics.base import from_json_value
+
     names = list(doc["metrics"])
     heads = ["clip"] + [
         f"{doc['metrics'][n]['display']}{'↑' if doc['metrics'][n]['higher_is_better'] else '↓'}"
@@ -193,6 +197,9 @@ def format_table(doc: dict) -> str:
         if v is None:
             return "nan"
         m = doc["metrics"][n]
+        v = from_json_value(v)
+        if math.isinf(v):
+            return "∞ (identical)" if v > 0 else "-∞"
         return f"{v * m['scale']:.{_precision(n)}f}"
 
     for i, cid in enumerate(doc["clips"]):

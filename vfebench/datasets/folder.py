@@ -71,7 +71,10 @@ class FolderSource(PathSource):
             elif clip_id in self._prepared:
                 v = (self._prepared[clip_id], PREPARE_RECORD)
             elif path.is_file():
-                v = (video_fps(path), "video")
+                try:
+                    v = (video_fps(path), "video")
+                except InputError:  # unreadable: the clip itself fails (with the reason) when loaded
+                    v = (DEFAULT_FPS, "default (video unreadable)")
             else:
                 v = (DEFAULT_FPS, "default")
             self._fps_cache[clip_id] = v

@@ -40,7 +40,11 @@ def available_metric_names() -> list[str]:
 
     out = []
     for n in METRICS.names():
-        mod = METRICS.target(n).split(":")[0]
+        target = METRICS.target(n)
+        if target.startswith("<object "):  # registered as an object (a plugin): always available
+            out.append(n)
+            continue
+        mod = target.split(":")[0]
         if importlib.util.find_spec(mod) is not None:
             out.append(n)
     return out

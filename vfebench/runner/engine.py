@@ -23,6 +23,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from vfebench.metrics.base import json_value
 from vfebench.runner.cache import RunCache, read_json
 from vfebench.runner.worker import short_tb
 from vfebench.utils import atomic_write_json
@@ -197,7 +198,7 @@ class ScoringEngine:
                 for it in items:
                     it.release()
             return {
-                "value": None if math.isnan(res.value) else float(res.value),
+                "value": json_value(res.value),
                 "extras": res.extras,
                 "clips": [c.to_dict() for c in res.clips],
                 "metric": self.ids[key],

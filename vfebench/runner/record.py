@@ -17,6 +17,7 @@ from typing import Any
 
 import numpy as np
 
+from vfebench.metrics.base import json_value
 from vfebench.runner.plan import metric_record
 from vfebench.runner.restore import now
 
@@ -111,7 +112,7 @@ def build_record(run, rows: list[dict], method_info: dict, started: str) -> dict
                 if s:  # e.g. FVD dataset mode: n_samples, window, eps
                     sets[key] = {"value": s["value"], "extras": s["extras"]}
             else:
-                aggs[key] = engine.aggregate(key, results)
+                aggs[key] = json_value(engine.aggregate(key, results))  # ±inf as "inf"
         info["aggregates"] = aggs
         info["n_scored"] = n_scored
         if sets:

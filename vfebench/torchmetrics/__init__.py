@@ -47,6 +47,7 @@ VALUE_RANGES: dict[str, tuple[float | None, float | None]] = {
     "clipiqa": (0.0, 1.0),
     "ids": (-1.0, 1.0),  # cosine similarity
     "ids_dlib": (-1.0, 1.0),
+    "ids_dlib_vr": (0.0, 1.0),
     "akd": (0.0, None),  # normalised landmark distance (AKD* = ×1000)
     "tlme": (0.0, None),
     "tlme_ref": (0.0, None),
