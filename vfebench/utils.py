@@ -182,3 +182,23 @@ def safe_name(clip_id: str) -> str:
     if s != clip_id or s.startswith(".") or s in RESERVED_NAMES or not s:
         s = f"{s.lstrip('.')}-{sha256_text(str(clip_id))[:8]}"
     return s
+
+
+@contextlib.contextmanager
+def file_lock(lock_path: str | os.PathLike) -> Iterator[None]:
+    """Exclusive ``flock`` on ``lock_path`` (created if missing) across processes.
+
+    The kernel releases it when the holder exits or dies, so a killed run never leaves a stale
+    lock. The one lock primitive of the LQ sets and the run cache.
+    """
+    import fcntl
+
+    lf = Path(lock_path)
+    lf.parent.mkdir(parents=True, exist_ok=True)
+    fd = os.open(lf, os.O_RDWR | os.O_CREAT, 0o666)
+    try:
+        fcntl.flock(fd, fcntl.LOCK_EX)
+        yield
+    finally:
+        fcntl.flock(fd, fcntl.LOCK_UN)
+        os.close(fd)

@@ -19,11 +19,8 @@ the source's manifest hash, the preset name + version, the seed and ``max_frames
 
 from __future__ import annotations
 
-import contextlib
-import fcntl
 import hashlib
 import json
-import os
 from collections.abc import Callable, Iterable
 from pathlib import Path
 from typing import Any
@@ -32,7 +29,7 @@ from tqdm import tqdm
 
 from vfebench.degrade import build_preset
 from vfebench.errors import InputError
-from vfebench.utils import atomic_write_text, cache_root, safe_name
+from vfebench.utils import atomic_write_text, cache_root, file_lock, safe_name
 from vfebench.video import Clip, read_clip, write_png_frames
 
 MANIFEST_SCHEMA = 1
@@ -106,18 +103,9 @@ def _read_entry(pfile: Path) -> dict | None:
     return e if isinstance(e, dict) else None
 
 
-@contextlib.contextmanager
 def _locked(out: Path, name: str):
-    """Exclusive ``flock`` on ``out/.locks/NAME.lock`` (concurrent runs degrade a clip once)."""
-    lf = out / ".locks" / f"{name}.lock"
-    lf.parent.mkdir(parents=True, exist_ok=True)
-    fd = os.open(lf, os.O_RDWR | os.O_CREAT, 0o666)
-    try:
-        fcntl.flock(fd, fcntl.LOCK_EX)
-        yield
-    finally:
-        fcntl.flock(fd, fcntl.LOCK_UN)
-        os.close(fd)
+    """Exclusive lock on ``out/.locks/NAME.lock`` (concurrent runs degrade a clip once)."""
+    return file_lock(out / ".locks" / f"{name}.lock")
 
 
 def lq_clip_dir(out: str | Path, clip_id: str) -> Path:

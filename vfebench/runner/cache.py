@@ -24,7 +24,6 @@ from __future__ import annotations
 
 import contextlib
 import errno
-import fcntl
 import json
 import os
 from collections.abc import Iterator
@@ -32,7 +31,7 @@ from pathlib import Path
 from typing import Any
 
 from vfebench.errors import VfebenchError
-from vfebench.utils import cache_root, config_hash, safe_name, sha256_text
+from vfebench.utils import cache_root, config_hash, file_lock, safe_name, sha256_text
 
 #: errno values that mean "this storage cannot take the write" (not a bug, not bad input)
 STORAGE_ERRNOS = frozenset({errno.ENOSPC, errno.EDQUOT, errno.EACCES, errno.EPERM, errno.EROFS})
@@ -109,19 +108,14 @@ class RunCache:
     def lock(self, entry: Path) -> Iterator[None]:
         """Exclusive lock on ``entry`` across processes (``flock``; released on exit or death)."""
         lf = self.lock_file(entry)
-        try:
-            lf.parent.mkdir(parents=True, exist_ok=True)
-            fd = os.open(lf, os.O_RDWR | os.O_CREAT, 0o666)
-        except OSError as exc:
-            if is_storage_error(exc):
-                raise storage_error(exc, lf) from exc
-            raise
-        try:
-            fcntl.flock(fd, fcntl.LOCK_EX)
+        with contextlib.ExitStack() as stack:
+            try:
+                stack.enter_context(file_lock(lf))
+            except OSError as exc:  # taking the lock; errors of the body pass through unchanged
+                if is_storage_error(exc):
+                    raise storage_error(exc, lf) from exc
+                raise
             yield
-        finally:
-            fcntl.flock(fd, fcntl.LOCK_UN)
-            os.close(fd)
 
     @contextlib.contextmanager
     def entry(self, done: Path) -> Iterator[bool]:
