@@ -12,7 +12,8 @@ from vfebench import results
 from vfebench.errors import InputError
 
 ROOT = Path(__file__).resolve().parents[1]
-V1 = ROOT / "results" / "baselines" / "smoke-demo.json"
+#: a version-1 record as the pre-v2 code wrote it (the smoke baseline blessed at 4637a59, kept frozen)
+V1 = ROOT / "tests" / "golden" / "run-record-v1.json"
 
 
 def test_version_1_record_is_read_and_upgraded():
