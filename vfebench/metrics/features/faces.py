@@ -159,13 +159,7 @@ class FaceAnalysis:
             self._ref_nets = mtcnn_ref.load_nets(self.device)
         frames = frames_512(clip)
         t = len(frames)
-        out = {
-            "found": np.zeros(t, bool),
-            "n_faces": np.zeros(t, np.int32),
-            "box": np.full((t, 4), np.nan, np.float32),
-            "prob": np.full(t, np.nan, np.float32),
-            "lm5": np.full((t, 5, 2), np.nan, np.float32),
-        }
+        out = _no_faces(t)
         with self._lock:
             for i, fr in enumerate(frames):
                 boxes, lms = mtcnn_ref.detect_faces(np.ascontiguousarray(fr), self._ref_nets, self.device)
@@ -184,13 +178,7 @@ class FaceAnalysis:
         det = self._get_mtcnn()
         frames = frames_512(clip)
         t = len(frames)
-        out = {
-            "found": np.zeros(t, bool),
-            "n_faces": np.zeros(t, np.int32),
-            "box": np.full((t, 4), np.nan, np.float32),
-            "prob": np.full(t, np.nan, np.float32),
-            "lm5": np.full((t, 5, 2), np.nan, np.float32),
-        }
+        out = _no_faces(t)
         with self._lock, torch.no_grad():
             for s in range(0, t, self.batch_size):
                 batch = frames[s : s + self.batch_size]
@@ -331,3 +319,14 @@ def get_analysis(device: str = "cpu") -> FaceAnalysis:
     if device not in _ANALYSES:
         _ANALYSES[device] = FaceAnalysis(device)
     return _ANALYSES[device]
+
+
+def _no_faces(t: int) -> dict[str, np.ndarray]:
+    """The MTCNN feature of ``t`` frames before detection: nothing found, boxes/landmarks NaN."""
+    return {
+        "found": np.zeros(t, bool),
+        "n_faces": np.zeros(t, np.int32),
+        "box": np.full((t, 4), np.nan, np.float32),
+        "prob": np.full(t, np.nan, np.float32),
+        "lm5": np.full((t, 5, 2), np.nan, np.float32),
+    }
