@@ -13,6 +13,7 @@ from pathlib import Path
 import _runner_plugin  # noqa: F401  (registers t_shift, t_slow, t_bad, t_mae)
 import numpy as np
 import pytest
+from test_runner import cfg as runner_cfg
 from test_runner import make_folder, quiet
 
 from vfebench.runner import RunConfig, parse_method_spec, run
@@ -22,18 +23,8 @@ TESTS = Path(__file__).resolve().parent
 
 
 def cfg(data: Path, tmp: Path, **kw) -> RunConfig:
-    base = dict(
-        methods=["bicubic"],
-        dataset=f"folder:{data}",
-        metrics=["t_mae"],
-        out=str(tmp / "run"),
-        cache=str(tmp / "cache"),
-        progress=False,
-        overwrite=True,
-        warmup=0,
-    )
-    base.update(kw)
-    return RunConfig(**base)
+    """test_runner's config with a cache inside ``tmp`` and no warm-up clip."""
+    return runner_cfg(data, tmp, **{"cache": str(tmp / "cache"), "warmup": 0, **kw})
 
 
 def test_misbehaving_methods_fail_their_clip_only(tmp_path):
