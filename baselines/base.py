@@ -27,6 +27,7 @@ import os
 import shlex
 import subprocess
 import tempfile
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, ClassVar
 
@@ -36,6 +37,19 @@ from vfebench.errors import InputError
 from vfebench.methods.base import Method
 from vfebench.utils import cache_root, safe_name
 from vfebench.video import Clip, read_clip, write_png_frames, write_video
+
+
+@dataclass(frozen=True)
+class BaselineWeight:
+    """A weights file a baseline needs inside its checkout (``path`` relative to the checkout).
+
+    ``sha256`` is ``None`` only when no published hash exists and we could not hash the file
+    ourselves; ``vfebench baselines check`` then reports it as unverified rather than passing it.
+    """
+
+    path: str
+    url: str
+    sha256: str | None = None
 
 
 class ExternalMethodError(RuntimeError):
@@ -52,6 +66,14 @@ class ExternalMethod(Method, abc.ABC):
     output_is_video: ClassVar[bool] = False
     default_upsample: ClassVar[str] = "bicubic"  # regime A: how the ×4 LQ reaches 512
     traps: ClassVar[str] = ""  # known quirks recorded with the run
+    # The real repository, as checked: the commit the command line was read against (40 hex),
+    # the script the command runs (relative to the checkout), the weights it needs, and the shell
+    # steps that build the method's OWN environment (its requirements, not ours). The CLI summary
+    # recorded from the repository at ``pinned_commit`` lives in tests/data/baseline_cli/<name>.json.
+    pinned_commit: ClassVar[str] = ""
+    entry_point: ClassVar[str] = ""
+    weights: ClassVar[tuple[BaselineWeight, ...]] = ()
+    env_setup: ClassVar[tuple[str, ...]] = ()
     extras = ()
 
     # ---------------------------------------------------------------- configuration
@@ -97,6 +119,10 @@ class ExternalMethod(Method, abc.ABC):
         super().setup(device)
 
     # ---------------------------------------------------------------- hooks
+    def extra_env(self) -> dict[str, str]:
+        """Environment variables the method's entry point needs (e.g. ``PYTHONPATH`` = the checkout)."""
+        return {}
+
     @abc.abstractmethod
     def command(self, inp: Path, out: Path, lq: Clip) -> list[str]:
         """The argv to run inside the checkout (``inp``: the written input, ``out``: output dir)."""
@@ -145,7 +171,7 @@ class ExternalMethod(Method, abc.ABC):
             out = td / "output"
             out.mkdir()
             argv = self.command(inp, out, x) + [str(a) for a in self.config.get("extra_args", [])]
-            env = {**os.environ, "PYTHONUNBUFFERED": "1"}
+            env = {**os.environ, "PYTHONUNBUFFERED": "1", **self.extra_env()}
             if self.device.startswith("cuda"):
                 env.setdefault("CUDA_VISIBLE_DEVICES", self.device.partition(":")[2] or "0")
             try:
