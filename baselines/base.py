@@ -13,20 +13,35 @@ them. An adapter:
 4. finds the outputs (each adapter names its output glob), reads them in natural order, and
    checks frame count and size — never silently resizing — so the runner can record a bad output.
 
-Configuration (all part of the fingerprint, together with the checkout's git commit): ``repo``
-(checkout path, or ``$VFEBENCH_<NAME>_REPO``, default ``<cache root>/baselines/<name>``),
-``python``, ``timeout`` (s), ``extra_args`` and each adapter's free parameters. Missing checkouts
-raise an error that says how to create them. ``../shared/specs/baselines.md`` lists entry points
-and traps.
+Configuration, passed as ``--method NAME:key=value,...``: ``repo`` (checkout path, or
+``$VFEBENCH_<NAME>_REPO``, default ``<cache root>/baselines/<name>``), ``python`` (or
+``$VFEBENCH_<NAME>_PYTHON``, default ``<repo>/.venv/bin/python`` when that exists — where
+``vfebench baselines setup`` builds the method's own environment), ``timeout`` (s), ``extra_args``
+and each adapter's free parameters. ``repo``, ``python`` and ``timeout`` are local plumbing and
+never enter the fingerprint; everything else does, with :meth:`ExternalMethod.effective_params`
+(the free parameters' values actually used, defaults included), the weights' hashes and the
+checkout's identity:
+
+- a git checkout: its ``commit`` and ``commit_matches_pin`` (the adapter's ``pinned_commit`` is
+  the commit its command line was checked against; a different commit warns once per process);
+- any other folder: ``commit: null`` and ``source_hash``, a sha256 over the checkout's source
+  files (:func:`source_hash`), so two fake or patched checkouts with different code never share
+  cached outputs.
+
+Missing checkouts raise an error naming ``vfebench baselines setup NAME``; ``vfebench baselines
+check NAME`` verifies a checkout (commit, entry point, weights) before a long run. The adapters'
+traps are listed in ``docs/baselines.md``.
 """
 
 from __future__ import annotations
 
 import abc
+import hashlib
 import os
 import shlex
 import subprocess
 import tempfile
+import warnings
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, ClassVar
@@ -56,6 +71,66 @@ class ExternalMethodError(RuntimeError):
     """The external method failed or produced unusable output (the message has its log tail)."""
 
 
+class BaselinePinWarning(UserWarning):
+    """The checkout is not at the adapter's pinned commit (or is not a git checkout)."""
+
+
+#: source files that identify a non-git checkout's code (see :func:`source_hash`)
+SOURCE_SUFFIXES = (".py", ".yaml", ".yml", ".json", ".txt", ".cfg", ".toml", ".sh")
+#: folders never hashed: VCS/env/cache folders and the usual weights and output folders
+SKIP_DIRS = frozenset(
+    {
+        "__pycache__",
+        "node_modules",
+        "venv",
+        "env",
+        "ckpts",
+        "checkpoints",
+        "chkpts",
+        "weights",
+        "pretrained_weight",
+        "pretrained_weights",
+        "pretrained_models",
+        "experiments",
+        "results",
+        "outputs",
+        "output",
+        "exp",
+    }
+)
+MAX_SOURCE_BYTES = 1 << 20  # bigger "source" files are data, not code
+
+
+def source_hash(root: str | os.PathLike, exclude: tuple[str, ...] = ()) -> tuple[str, int]:
+    """``(sha256 hex, file count)`` over the source files under ``root``.
+
+    Hashes, in sorted order of their ``/``-separated relative paths, every regular file whose
+    suffix is in :data:`SOURCE_SUFFIXES` and whose size is at most :data:`MAX_SOURCE_BYTES`,
+    skipping hidden folders (``.git``, ``.venv``, ``.vfebench`` …), :data:`SKIP_DIRS` and the
+    relative paths in ``exclude`` (files the adapter writes itself). Each file contributes its
+    relative path and the sha256 of its bytes, so a renamed or edited file changes the hash while
+    the checkout's location does not.
+    """
+    root = Path(root)
+    skip = set(exclude)
+    entries: list[str] = []
+    for dirpath, dirnames, filenames in os.walk(root):
+        dirnames[:] = sorted(d for d in dirnames if not d.startswith(".") and d not in SKIP_DIRS)
+        for fn in filenames:
+            p = Path(dirpath) / fn
+            rel = p.relative_to(root).as_posix()
+            if rel in skip or not fn.endswith(SOURCE_SUFFIXES) or p.is_symlink() or not p.is_file():
+                continue
+            if p.stat().st_size > MAX_SOURCE_BYTES:
+                continue
+            entries.append(f"{rel}\0{hashlib.sha256(p.read_bytes()).hexdigest()}\n")
+    entries.sort()
+    return hashlib.sha256("".join(entries).encode()).hexdigest(), len(entries)
+
+
+_WARNED: set[tuple[str, str]] = set()  # (method, checkout identity) already warned about
+
+
 class ExternalMethod(Method, abc.ABC):
     """Base class: subclasses set the class attributes and implement :meth:`command`."""
 
@@ -73,7 +148,15 @@ class ExternalMethod(Method, abc.ABC):
     pinned_commit: ClassVar[str] = ""
     entry_point: ClassVar[str] = ""
     weights: ClassVar[tuple[BaselineWeight, ...]] = ()
+    # ``env_setup`` steps run from the checkout root (``vfebench baselines setup``) and build the
+    # environment in ``<checkout>/.venv`` (``${BASE_PYTHON:-python3} -m venv .venv`` first), which
+    # is then the default ``python``.
     env_setup: ClassVar[tuple[str, ...]] = ()
+    # other checkout files the command or the pre-run step relies on (configs, scripts, binaries;
+    # recorded in the CLI summary, verified by ``vfebench baselines check``)
+    checkout_files: ClassVar[tuple[str, ...]] = ()
+    # files :meth:`prepare_checkout` writes into the checkout (excluded from the source hash)
+    generated_files: ClassVar[tuple[str, ...]] = ()
     extras = ()
 
     # ---------------------------------------------------------------- configuration
@@ -87,7 +170,11 @@ class ExternalMethod(Method, abc.ABC):
 
     @property
     def python(self) -> str:
-        return str(self.config.get("python") or os.environ.get(self._env_key("PYTHON")) or "python")
+        explicit = self.config.get("python") or os.environ.get(self._env_key("PYTHON"))
+        if explicit:
+            return str(explicit)
+        venv = self.repo / ".venv" / "bin" / "python"
+        return str(venv) if venv.exists() else "python"
 
     def repo_commit(self) -> str | None:
         try:
@@ -98,30 +185,108 @@ class ExternalMethod(Method, abc.ABC):
         except (OSError, subprocess.SubprocessError):
             return None
 
+    def checkout_identity(self) -> dict[str, Any]:
+        """``commit`` / ``commit_matches_pin`` / ``source_hash`` of the checkout (no local paths).
+
+        Computed once per instance once the checkout exists; warns (:class:`BaselinePinWarning`,
+        once per process and checkout) when the commit differs from ``pinned_commit`` or the
+        checkout is not a git repository.
+        """
+        cached = getattr(self, "_identity", None)
+        if cached is not None:
+            return dict(cached)
+        commit = self.repo_commit()
+        ident: dict[str, Any] = {"commit": commit, "commit_matches_pin": None, "source_hash": None}
+        if commit is not None:
+            if self.pinned_commit:
+                ident["commit_matches_pin"] = commit == self.pinned_commit
+        elif self.repo.is_dir():
+            ident["source_hash"] = "sha256:" + source_hash(self.repo, self.generated_files)[0]
+        if self.repo.is_dir():
+            self._identity = dict(ident)
+            self._warn_pin(ident)
+        return ident
+
+    def _warn_pin(self, ident: dict[str, Any]) -> None:
+        key = (self.name, str(ident["commit"] or ident["source_hash"]))
+        if key in _WARNED:
+            return
+        pin = self.pinned_commit[:12] or "(none)"
+        if ident["commit"] is None:
+            msg = (
+                f"baseline {self.name!r}: {self.repo} is not a git checkout, so its commit cannot be "
+                f"checked against the pinned {pin}; it is fingerprinted by its source files' content "
+                f"hash instead. `vfebench baselines check {self.name} --dir {self.repo}` says more."
+            )
+        elif ident["commit_matches_pin"] is False:
+            msg = (
+                f"baseline {self.name!r}: checkout {self.repo} is at commit {ident['commit'][:12]}, not "
+                f"the pinned {pin} its command line was checked against; the run records the actual "
+                f"commit (`git -C {self.repo} checkout {self.pinned_commit}` to match)."
+            )
+        else:
+            return
+        _WARNED.add(key)
+        warnings.warn(msg, BaselinePinWarning, stacklevel=3)
+
+    def required_weights(self) -> tuple[BaselineWeight, ...]:
+        """The weights this configuration uses (default: all of :attr:`weights`)."""
+        return self.weights
+
+    def weight_hashes(self) -> dict[str, str | None]:
+        """Per weights file (path relative to the checkout): its sha256 — of the file when present
+        (cached in a sidecar), else the published one, else ``None``."""
+        from vfebench.assets import file_sha256
+
+        out: dict[str, str | None] = {}
+        for w in self.required_weights():
+            p = self.repo / w.path
+            out[w.path] = file_sha256(p) if p.is_file() else w.sha256
+        return out
+
+    def effective_params(self) -> dict[str, Any]:
+        """Free parameters' values actually used (defaults included), recorded in the fingerprint."""
+        return {}
+
     def fingerprint(self) -> dict[str, Any]:
         fp = super().fingerprint()
         fp["config"] = {k: v for k, v in fp["config"].items() if k not in ("repo", "python", "timeout")}
         fp.update(
             repo=self.repo_url,
-            commit=self.repo_commit(),
+            **self.checkout_identity(),
             regime=self.regime,
             upsample=self.config.get("upsample", self.default_upsample) if self.regime == "A" else None,
+            params=self.effective_params(),
         )
         return fp
 
     def setup(self, device: str = "cpu") -> None:
         if not self.repo.is_dir():
+            pin = f" at the pinned commit {self.pinned_commit[:12]}" if self.pinned_commit else ""
             raise InputError(
-                f"baseline {self.name!r}: no checkout at {self.repo}. Clone https://github.com/{self.repo_url} "
-                f"there (or set {self._env_key('REPO')} / --method-opt repo=PATH), create its own environment "
-                f"as its README says, and point {self._env_key('PYTHON')} at that environment's python."
+                f"baseline {self.name!r}: no checkout at {self.repo}. Create it with "
+                f"`vfebench baselines setup {self.name} --dir {self.repo} --run` (clones "
+                f"https://github.com/{self.repo_url}{pin} as a git checkout, builds its own environment "
+                f"and fetches its weights), or point vfebench at an existing checkout with "
+                f"`--method {self.name}:repo=PATH` or ${self._env_key('REPO')}; its interpreter is "
+                f"`python=PATH` or ${self._env_key('PYTHON')}."
             )
+        self.checkout_identity()  # warns once when the checkout is not at the pinned commit
+        self.prepare_checkout()
         super().setup(device)
 
     # ---------------------------------------------------------------- hooks
     def extra_env(self) -> dict[str, str]:
         """Environment variables the method's entry point needs (e.g. ``PYTHONPATH`` = the checkout)."""
         return {}
+
+    def prepare_checkout(self) -> None:
+        """Pre-run fix-ups of the checkout the method itself needs (idempotent; default none)."""
+
+    def _pythonpath(self, *dirs: Path) -> str:
+        """``PYTHONPATH`` with ``dirs`` (absolute) before whatever the environment already has."""
+        rest = os.environ.get("PYTHONPATH", "")
+        return os.pathsep.join([str(Path(d).resolve()) for d in dirs] + ([rest] if rest else []))
 
     @abc.abstractmethod
     def command(self, inp: Path, out: Path, lq: Clip) -> list[str]:

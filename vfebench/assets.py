@@ -194,16 +194,26 @@ def fetch(name: str, force: bool = False, timeout: float = 60.0) -> Path:
     errors = []
     for url in a.urls:
         try:
-            with atomic_path(dest, suffix=".part") as tmp:
-                with urllib.request.urlopen(url, timeout=timeout) as r, open(tmp, "wb") as f:
-                    shutil.copyfileobj(r, f, 1 << 20)
-                got = sha256_file(tmp)
-                if a.sha256 and got != a.sha256:
-                    raise AssetHashError(f"{url}: sha256 {got} != pinned {a.sha256}")
+            download_verified(url, dest, a.sha256 or None, timeout=timeout)
             return dest
         except Exception as exc:  # try the next mirror
             errors.append(f"{url}: {exc}")
     raise MissingAssetError(f"could not download asset {a.name!r}: " + "; ".join(errors))
+
+
+def download_verified(url: str, dest: str | os.PathLike, sha256: str | None, timeout: float = 60.0) -> str:
+    """Download ``url`` to ``dest`` (temp file → sha256 check → rename); return the file's sha256.
+
+    With ``sha256`` given, a mismatching download raises :class:`AssetHashError` and ``dest`` is
+    left untouched. Any scheme ``urllib`` opens works (``https://``, ``file://``).
+    """
+    with atomic_path(dest, suffix=".part") as tmp:
+        with urllib.request.urlopen(url, timeout=timeout) as r, open(tmp, "wb") as f:
+            shutil.copyfileobj(r, f, 1 << 20)
+        got = sha256_file(tmp)
+        if sha256 and got != sha256:
+            raise AssetHashError(f"{url}: sha256 {got} != pinned {sha256}")
+    return got
 
 
 def import_dir(src: str | os.PathLike, names: list[str] | None = None) -> dict[str, str]:
