@@ -15,6 +15,9 @@ from vfebench.errors import InputError
 from vfebench.methods import METHODS, build_method
 from vfebench.video import Clip
 
+# fake checkouts are never at the pinned commit
+pytestmark = pytest.mark.filterwarnings("ignore::baselines.base.BaselinePinWarning")
+
 # A fake tool: reads frames (folder or video), brightens them by 1, writes them the way the real
 # tool does. It imports only numpy/cv2/av, which the test interpreter has.
 FAKE_COMMON = textwrap.dedent("""
@@ -65,12 +68,100 @@ for i, img in enumerate(bright(read_frames(a.i))):
     "star": (
         "video_super_resolution/scripts/inference_sr.py",
         """
-ap = argparse.ArgumentParser(); ap.add_argument("--input_path"); ap.add_argument("--save_dir")
-ap.add_argument("--upscale", type=int); ap.add_argument("--steps"); a = ap.parse_args()
+ap = argparse.ArgumentParser(); ap.add_argument("--input_path", required=True); ap.add_argument("--save_dir")
+ap.add_argument("--file_name"); ap.add_argument("--model_path"); ap.add_argument("--upscale", type=int)
+ap.add_argument("--solver_mode"); ap.add_argument("--steps"); ap.add_argument("--cfg"); ap.add_argument("--max_chunk_len")
+a = ap.parse_args()
+assert os.environ["HF_HUB_OFFLINE"] == "1"
 fs = [cv2.resize(f, None, fx=a.upscale, fy=a.upscale, interpolation=cv2.INTER_NEAREST) for f in read_frames(a.input_path)]
-write_video(os.path.join(a.save_dir, "out.mp4"), bright(fs))
+write_video(os.path.join(a.save_dir, a.file_name), bright(fs))  # like the real one: None fails here
 """,
     ),
+    # the real script splits the input folder on "/" and re-joins it, losing a leading "/"
+    "basicvsr++": (
+        "demo/restoration_video_demo.py",
+        """
+import re
+from functools import reduce
+ap = argparse.ArgumentParser(); [ap.add_argument(n) for n in ("config", "checkpoint", "input_dir", "output_dir")]
+ap.add_argument("--filename-tmpl", default="{:08d}.png"); ap.add_argument("--max-seq-len", type=int); a = ap.parse_args()
+assert os.path.isfile(a.config) and a.max_seq_len and os.environ["TORCH_HOME"].endswith("chkpts/torch")
+parts = re.split(r"[\\\\/]", a.input_dir)
+folder = os.path.join(reduce(os.path.join, parts[:-1]), parts[-1])
+n = len([f for f in os.listdir(folder)])
+fs = [cv2.imread(os.path.join(folder, a.filename_tmpl.format(i))) for i in range(n)]
+for i, f in enumerate(bright([cv2.resize(f, None, fx=4, fy=4, interpolation=cv2.INTER_NEAREST) for f in fs])):
+    cv2.imwrite(os.path.join(a.output_dir, a.filename_tmpl.format(i)), f)
+""",
+    ),
+    # imports from the checkout root (needs PYTHONPATH) and reads the hard-coded second config
+    "mgld-vsr": (
+        "scripts/vsr_val_ddpm_text_T_vqganfin_oldcanvas_tile.py",
+        """
+from scripts.util_flow import OK
+ap = argparse.ArgumentParser()
+for f in ("--seqs-path", "--outdir", "--config", "--ckpt", "--vqgan_ckpt", "--ddpm_steps", "--dec_w", "--colorfix_type",
+          "--seed", "--upscale", "--select_idx", "--n_gpus"):
+    ap.add_argument(f)
+a = ap.parse_args()
+for cfg in (a.config, "configs/video_autoencoder/video_autoencoder_kl_64x64x4_resi.yaml"):
+    text = open(cfg).read()
+    assert "/home/notebook" not in text and "checkpoints/" in text, cfg
+for seq in sorted(os.listdir(a.seqs_path)):
+    os.makedirs(os.path.join(a.outdir, seq))
+    for f in sorted(Path(a.seqs_path, seq).glob("*.png")):
+        img = cv2.resize(cv2.imread(str(f)), None, fx=4, fy=4, interpolation=cv2.INTER_NEAREST)
+        cv2.imwrite(os.path.join(a.outdir, seq, f.stem + ".png"), bright([img])[0])
+""",
+    ),
+    # run through a torchrun stand-in; needs the checkout on PYTHONPATH; colour fix by file presence
+    "seedvr2-3b": (
+        "projects/inference_seedvr2_3b.py",
+        """
+from common.marker import OK
+ap = argparse.ArgumentParser()
+for f in ("--video_path", "--output_dir", "--seed", "--res_h", "--res_w"):
+    ap.add_argument(f)
+a = ap.parse_args()
+assert os.path.isfile("pos_emb.pt") and os.path.isfile("configs_3b/main.yaml")
+fix = os.path.exists("./projects/video_diffusion_sr/color_fix.py")
+for v in os.listdir(a.video_path):
+    fs = [cv2.resize(f, (int(a.res_w), int(a.res_h)), interpolation=cv2.INTER_NEAREST) for f in read_frames(os.path.join(a.video_path, v))]
+    write_video(os.path.join(a.output_dir, v), bright(bright(fs)) if fix else bright(fs))
+""",
+    ),
+    # pipes through its bundled ffmpeg (committed without the exec bit) and reads the HF hub
+    "pgtformer": (
+        "inference.py",
+        """
+import subprocess
+ap = argparse.ArgumentParser(); ap.add_argument("-i", "--input_video"); ap.add_argument("-o", "--output_video"); a = ap.parse_args()
+assert os.environ["HF_HUB_OFFLINE"] == "1"
+subprocess.run(["ffmpeg_lib/ffmpeg"], check=True)
+write_video(a.output_video, bright(read_frames(a.input_video)))
+""",
+    ),
+}
+
+# extra files of the fake checkouts (path -> text); committed with mode 644
+FAKE_FILES = {
+    "basicvsr++": {"configs/basicvsr_plusplus_reds4.py": "model = {}\n"},
+    "mgld-vsr": {
+        "scripts/util_flow.py": "OK = 1\n",
+        "configs/mgldvsr/mgldvsr_512_realbasicvsr_deg.yaml": (
+            "model:\n  ckpt_path: /home/notebook/code/personal/xxxxxxxx/MGLD-VSR/checkpoints/v2-1_512-ema-pruned.ckpt\n"
+        ),
+        "configs/video_vae/video_autoencoder_kl_64x64x4_resi.yaml": (
+            "flow:\n  load_path: /home/notebook/code/personal/xxxxxxxx/MGLD-VSR/checkpoints/flownets/raft-things.pth\n"
+        ),
+    },
+    "seedvr2-3b": {
+        "common/__init__.py": "",
+        "common/marker.py": "OK = 1\n",
+        "configs_3b/main.yaml": "x: 1\n",
+        "pos_emb.pt": "",
+    },
+    "pgtformer": {"ffmpeg_lib/ffmpeg": "#!/bin/sh\nexit 0\n"},
 }
 
 
@@ -80,6 +171,9 @@ def _fake_repo(tmp_path: Path, name: str, body_extra: str = "") -> Path:
     f = repo / script
     f.parent.mkdir(parents=True, exist_ok=True)
     f.write_text(FAKE_COMMON + body + body_extra)
+    for rel, text in FAKE_FILES.get(name, {}).items():
+        (repo / rel).parent.mkdir(parents=True, exist_ok=True)
+        (repo / rel).write_text(text)
     subprocess.run(["git", "init", "-q", str(repo)], check=True)
     subprocess.run(
         ["git", "-C", str(repo), "-c", "user.name=t", "-c", "user.email=t@t", "add", "-A"], check=True
@@ -165,3 +259,187 @@ def test_failures_are_clear(tmp_path):
     star = build_method("star", repo=str(_fake_repo(tmp_path / "e", "star")), python=sys.executable)
     with pytest.raises(ExternalMethodError, match="never resizes"):
         star.restore(_lq(), (60, 60))
+
+
+# ------------------------------------------------------------------ the six adapters' workarounds
+
+
+def _nearest4_bright(lq: Clip, times: int = 1) -> np.ndarray:
+    up = np.repeat(np.repeat(lq.frames, 4, 1), 4, 2).astype(int)
+    return np.clip(up + times, 0, 255)
+
+
+def test_basicvsrpp_passes_a_relative_input_folder(tmp_path):
+    m = build_method("basicvsr++", repo=str(_fake_repo(tmp_path, "basicvsr++")), python=sys.executable)
+    lq = _lq()
+    out = m.restore(lq, (64, 64))
+    assert np.array_equal(out.frames.astype(int), _nearest4_bright(lq))
+    argv = m.command(Path("/tmp/x/input/c"), Path("/tmp/x/output"), lq)
+    assert not Path(argv[4]).is_absolute() and argv[argv.index("--max-seq-len") + 1] == "30"
+    assert m.fingerprint()["params"] == {"config": "configs/basicvsr_plusplus_reds4.py", "max_seq_len": 30}
+
+
+def test_basicvsrpp_fake_reproduces_the_leading_slash_bug(tmp_path):
+    """The fake really drops a leading '/', so the test above would fail with an absolute path."""
+    repo = _fake_repo(tmp_path, "basicvsr++")
+    frames = tmp_path / "in" / "c"
+    from vfebench.video import write_png_frames
+
+    write_png_frames(_lq().frames, frames)
+    (tmp_path / "o").mkdir()
+    argv = [
+        sys.executable,
+        "demo/restoration_video_demo.py",
+        "configs/basicvsr_plusplus_reds4.py",
+        "ck",
+        str(frames),
+    ]
+    r = subprocess.run(
+        argv + [str(tmp_path / "o"), "--max-seq-len", "2"],
+        cwd=repo,
+        env={**__import__("os").environ, "TORCH_HOME": "x/chkpts/torch"},
+        capture_output=True,
+        text=True,
+    )
+    assert r.returncode != 0 and "No such file" in r.stderr
+
+
+def test_mgld_prerun_rewrites_both_configs_and_sets_pythonpath(tmp_path):
+    repo = _fake_repo(tmp_path, "mgld-vsr")
+    m = build_method("mgld-vsr", repo=str(repo), python=sys.executable)
+    lq = _lq()
+    out = m.restore(lq, (64, 64))
+    assert np.array_equal(out.frames.astype(int), _nearest4_bright(lq))
+    vae = (repo / "configs/video_autoencoder/video_autoencoder_kl_64x64x4_resi.yaml").read_text()
+    assert "load_path: checkpoints/flownets/raft-things.pth" in vae
+    argv = m.command(Path("/i/c"), Path("/o"), lq)
+    for flag, value in (
+        ("--dec_w", "1.0"),
+        ("--colorfix_type", "adain"),
+        ("--ckpt", "checkpoints/stablevsr_025.ckpt"),
+    ):
+        assert argv[argv.index(flag) + 1] == value
+
+
+def _torchrun_shim(tmp_path: Path) -> str:
+    """Stands in for ``python -m torch.distributed.run --standalone --nproc-per-node=1``."""
+    shim = tmp_path / "torchrun-python"
+    shim.write_text(
+        f'#!/bin/sh\n[ "$1 $2" = "-m torch.distributed.run" ] || exit 3\nshift 4\nexec {sys.executable} "$@"\n'
+    )
+    shim.chmod(0o755)
+    return str(shim)
+
+
+def test_seedvr_pythonpath_x4_resolution_and_colour_fix_state(tmp_path):
+    repo = _fake_repo(tmp_path, "seedvr2-3b")
+    m = build_method("seedvr2-3b", repo=str(repo), python=_torchrun_shim(tmp_path))
+    lq = _lq(size=12)
+    out = m.restore(lq, (48, 48))
+    assert np.abs(out.frames.astype(int) - _nearest4_bright(lq)).max() <= 1
+    argv = m.command(Path("/i/c.mp4"), Path("/o"), lq)
+    assert argv[argv.index("--res_h") + 1] == "48" and "--sample_steps" not in argv
+    fp_off = m.fingerprint_hash()
+    assert m.fingerprint()["params"]["color_fix"] is None
+    (repo / "projects/video_diffusion_sr").mkdir(parents=True)
+    (repo / "projects/video_diffusion_sr/color_fix.py").write_text("# wavelet fix\n")
+    m2 = build_method("seedvr2-3b", repo=str(repo), python=_torchrun_shim(tmp_path))
+    assert m2.fingerprint()["params"]["color_fix"].startswith("sha256:") and m2.fingerprint_hash() != fp_off
+    assert np.abs(m2.restore(lq, (48, 48)).frames.astype(int) - _nearest4_bright(lq, 2)).max() <= 1
+    with pytest.raises(InputError, match="color_fix.py"):
+        build_method("seedvr2-3b", repo=str(repo), color_fix=False).setup()
+    assert "--sample_steps" in build_method("seedvr-3b", repo=str(repo)).command(
+        Path("/i/c.mp4"), Path("/o"), lq
+    )
+
+
+def test_pgtformer_sets_the_exec_bit_of_its_bundled_ffmpeg(tmp_path):
+    import os
+
+    repo = _fake_repo(tmp_path, "pgtformer")
+    assert not os.access(repo / "ffmpeg_lib/ffmpeg", os.X_OK)
+    m = build_method("pgtformer", repo=str(repo), python=sys.executable)
+    lq = _lq(size=16)
+    out = m.restore(lq, (16, 16))
+    assert np.abs(out.frames.astype(int) - np.clip(lq.frames.astype(int) + 1, 0, 255)).max() <= 1
+    assert os.access(repo / "ffmpeg_lib/ffmpeg", os.X_OK)
+
+
+def test_star_records_weights_and_mode(tmp_path):
+    m = build_method("star", repo="/nonexistent")
+    argv = m.command(Path("/i/c.mp4"), Path("/o"), _lq())
+    assert argv[argv.index("--file_name") + 1] == "clip+a.mp4"
+    assert argv[argv.index("--model_path") + 1] == "pretrained_weight/heavy_deg.pt"
+    assert m.effective_params()["solver_mode"] == "fast"
+    light = build_method("star", repo="/nonexistent", weights="light", steps=30)
+    assert light.effective_params()["solver_mode"] == "normal" and light.effective_params()["steps"] == 30
+    assert [w.path for w in light.required_weights()] == ["pretrained_weight/light_deg.pt"]
+    assert light.fingerprint_hash() != m.fingerprint_hash()
+    with pytest.raises(InputError, match="15 steps"):
+        build_method("star", repo="/nonexistent", solver_mode="fast", steps=30).effective_params()
+
+
+# ------------------------------------------------------------------ checkout identity
+def _plain_copy(tmp_path: Path, name: str, extra: str = "") -> Path:
+    """A non-git checkout (a copy of the fake tool's files, no .git)."""
+    import shutil
+
+    src = _fake_repo(tmp_path / f"src-{name}", "keep", body_extra=extra)
+    dst = tmp_path / name
+    shutil.copytree(src, dst, ignore=shutil.ignore_patterns(".git"))
+    return dst
+
+
+def test_non_git_checkouts_are_fingerprinted_by_their_source(tmp_path):
+    a = build_method("keep", repo=str(_plain_copy(tmp_path, "a")))
+    b = build_method("keep", repo=str(_plain_copy(tmp_path, "b")))  # same code, other place
+    c = build_method("keep", repo=str(_plain_copy(tmp_path, "c", extra="\n# patched\n")))
+    fa = a.fingerprint()
+    assert (
+        fa["commit"] is None and fa["source_hash"].startswith("sha256:") and fa["commit_matches_pin"] is None
+    )
+    assert a.fingerprint_hash() == b.fingerprint_hash() != c.fingerprint_hash()
+    # weights, outputs and hidden folders do not count
+    for junk in ("weights/x.json", "results/out.txt", ".venv/lib.py", "x.pth"):
+        (Path(a.repo) / junk).parent.mkdir(parents=True, exist_ok=True)
+        (Path(a.repo) / junk).write_text("junk")
+    assert build_method("keep", repo=str(a.repo)).fingerprint_hash() == b.fingerprint_hash()
+
+
+def test_fingerprint_has_no_local_paths(tmp_path):
+    import json
+
+    repo = _fake_repo(tmp_path, "keep")
+    m = build_method("keep", repo=str(repo), python=sys.executable, timeout=5)
+    text = json.dumps(m.fingerprint())
+    assert str(tmp_path) not in text and sys.executable not in text
+
+
+def test_commit_differing_from_the_pin_warns_once(tmp_path, monkeypatch):
+    import baselines.base as base
+    from baselines.keep import KEEP
+
+    monkeypatch.setattr(base, "_WARNED", set())
+    monkeypatch.setattr(KEEP, "pinned_commit", "f" * 40)
+    repo = _fake_repo(tmp_path, "keep")
+    head = subprocess.run(
+        ["git", "-C", str(repo), "rev-parse", "HEAD"], capture_output=True, text=True
+    ).stdout.strip()
+    with pytest.warns(base.BaselinePinWarning, match="not the pinned"):
+        fp = build_method("keep", repo=str(repo)).fingerprint()
+    assert fp["commit"] == head and fp["commit_matches_pin"] is False
+    import warnings
+
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        build_method("keep", repo=str(repo)).fingerprint()  # second time: silent
+    monkeypatch.setattr(KEEP, "pinned_commit", head)
+    assert build_method("keep", repo=str(repo)).fingerprint()["commit_matches_pin"] is True
+
+
+def test_missing_checkout_message_names_the_real_options(tmp_path):
+    with pytest.raises(InputError) as e:
+        build_method("star", repo=str(tmp_path / "nope")).setup()
+    msg = str(e.value)
+    assert "--method star:repo=PATH" in msg and "VFEBENCH_STAR_REPO" in msg
+    assert "vfebench baselines setup star" in msg and "--method-opt" not in msg
