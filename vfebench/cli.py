@@ -24,6 +24,7 @@ COMMANDS: dict[str, str] = {
     "report": "render run records as Markdown / LaTeX / HTML tables and plots",
     "gate": "compare a candidate run with a baseline (exit 0 pass / 1 fail / 2 incomparable)",
     "calibrate": "check metrics against officially published values on pinned inputs",
+    "baselines": "set up / check published methods' checkouts (pinned commit, own env, weights)",
 }
 
 
