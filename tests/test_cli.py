@@ -34,7 +34,7 @@ def test_help_imports_nothing_heavy():
     code = "from vfebench.cli import main\ntry:\n    main(['--help'])\nexcept SystemExit:\n    pass"
     mods = _modules_after(code)
     assert not [m for m in HEAVY if m in mods]
-    for cmd in ("run", "degrade", "prepare", "score", "assets", "report", "gate", "ls"):
+    for cmd in ("run", "degrade", "prepare", "score", "assets", "report", "gate", "ls", "baselines"):
         mods = _modules_after(
             f"from vfebench.cli import main\ntry:\n    main(['{cmd}', '--help'])\nexcept SystemExit:\n    pass"
         )
