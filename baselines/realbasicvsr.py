@@ -50,8 +50,9 @@ class RealBasicVSR(ExternalMethod):
         BaselineWeight(VGG19, "https://download.pytorch.org/models/vgg19-dcbb9e9d.pth"),
     )
     env_setup = (
-        "python3 -m venv .venv",
-        ".venv/bin/pip install torch torchvision openmim",
+        # the README's example stack (torch 1.7.1); mmcv-full has no prebuilt wheels for recent torch
+        "python3.8 -m venv .venv",
+        ".venv/bin/pip install torch==1.7.1 torchvision==0.8.2 openmim",
         ".venv/bin/mim install mmcv-full",
         ".venv/bin/pip install mmedit",
     )
