@@ -15,7 +15,9 @@ Checked against ``scripts/inference.py`` and the README at commit df08bb7
 - ``FaceRestoreHelper`` is built even for aligned input, so the face detector and parser weights
   (``ckpts/facelib/``) are downloaded from CodeFormer's release on first run; the restorer
   checkpoint ``ckpts/CodeFormer/bfr_100k.pth`` comes from the HF repo
-  ``fudan-generative-ai/DicFace_model`` (or Baidu); no hashes are published.
+  ``fudan-generative-ai/DicFace_model`` (or Baidu); no hashes are published. The file path inside
+  that HF repo is taken from the README's checkpoint tree and was not verified (the hub was not
+  reachable when this adapter was checked).
 """
 
 from __future__ import annotations
