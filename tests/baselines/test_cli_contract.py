@@ -26,7 +26,9 @@ from vfebench.video import Clip
 
 DATA = Path(__file__).resolve().parents[1] / "data" / "baseline_cli"
 MODULES = sorted(
-    m.name for m in pkgutil.iter_modules(baselines.__path__) if m.name not in ("base", "__init__")
+    m.name
+    for m in pkgutil.iter_modules(baselines.__path__)
+    if not m.ispkg and m.name not in ("base", "__init__")
 )
 OPTION = re.compile(r"^--?[A-Za-z]")
 HEX40 = re.compile(r"^[0-9a-f]{40}$")
@@ -94,7 +96,8 @@ def test_adapter_matches_the_recorded_cli(module, tmp_path):
     assert not unknown, f"{module}: {unknown} are not flags of {cls.entry_point} at {s['commit'][:12]}"
     missing = [f for f in s["required_flags"] if f not in options]
     assert not missing, f"{module}: required flags {missing} not passed"
-    named = set(tail) | set(cls.checkout_files) | {w.path for w in cls.weights}
+    setup_tokens = {t for step in cls.env_setup for t in step.split()}  # `pip install -r requirements.txt`
+    named = set(tail) | set(cls.checkout_files) | {w.path for w in cls.weights} | setup_tokens
     unnamed = [f for f in s["files"] if f not in named]
     assert not unnamed, (
         f"{module}: repository files {unnamed} are recorded but the adapter does not name them"
