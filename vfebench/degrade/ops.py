@@ -103,7 +103,7 @@ def truncate_uint8(frame: np.ndarray) -> np.ndarray:
 
 # ----------------------------------------------------------------------------- H.264
 #: x264 instruction sets we let it use on x86-64 (the ``asm`` x264 parameter), see
-#: :func:`x264_asm`. SSSE3, SSE4.2, AVX and AVX2 give the same bytes (tests/test_degrade.py).
+#: :func:`x264_asm`. SSSE3, SSE4.2, AVX and AVX2 give the same bytes (tests/vfebench/degrade/test_degrade.py).
 X264_ASM_X86 = "SSSE3"
 
 

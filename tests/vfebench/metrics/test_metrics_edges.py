@@ -169,7 +169,7 @@ def test_declared_options_are_accepted_and_enter_the_identity():
 
 # ----------------------------------------------------------------------------- weights=PATH
 def _weights_file(tmp_path, asset: str):
-    import integration_assets as ia
+    from helpers import integration_assets as ia
 
     return ia.write_weights(tmp_path / "w", [asset])[asset]
 

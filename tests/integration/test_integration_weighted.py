@@ -1,6 +1,6 @@
 """Every weighted metric through the real CLI: assets import → run → score → report → gate → re-run.
 
-Weights are small random networks in each asset's real file format (``tests/integration_assets.py``),
+Weights are small random networks in each asset's real file format (``tests/helpers/integration_assets.py``),
 declared as test assets with their sha256 and brought in with ``vfebench assets import DIR``, so
 the metrics load them through the normal ``asset_path`` route. The dataset is the embedded demo
 (2 clips × 10 frames, 128×128), restored by ``identity`` and ``bicubic`` after the ``vfhq-x4``
@@ -31,7 +31,7 @@ pytest.importorskip("pyiqa")
 pytest.importorskip("mediapipe")
 pytest.importorskip("facenet_pytorch")
 
-import integration_assets as ia  # noqa: E402
+from helpers import integration_assets as ia  # noqa: E402
 
 from vfebench import assets  # noqa: E402
 from vfebench.cli import main as cli  # noqa: E402

@@ -3,7 +3,7 @@ clips; metadata, inputs and errors; two-process gloo DDP equals one process; PSN
 torchmetrics' own implementations.
 
 Weighted metrics load small random stand-in weights in each asset's real format
-(``tests/integration_assets.py``), pinned and placed in the isolated asset directory, so the
+(``tests/helpers/integration_assets.py``), pinned and placed in the isolated asset directory, so the
 normal ``asset_path`` route (hash check included) loads them. Clips are the embedded demo (a
 real face photograph with head motion) at small sizes; predictions are the GT with seeded noise.
 """
@@ -22,7 +22,7 @@ import pytest
 torch = pytest.importorskip("torch")
 pytest.importorskip("torchmetrics")
 
-import integration_assets as ia  # noqa: E402
+from helpers import integration_assets as ia  # noqa: E402
 
 from vfebench.cli import main as cli  # noqa: E402
 from vfebench.errors import InputError  # noqa: E402
@@ -310,7 +310,7 @@ def _free_port() -> int:
 
 def test_ddp_two_processes_equal_one(tmp_path, stand_in_weights):
     import torch.multiprocessing as mp
-    import torchmetrics_ddp as worker
+    from helpers import torchmetrics_ddp as worker
 
     import vfebench.torchmetrics as vt
 

@@ -1,6 +1,6 @@
 """``vividface train`` validates with the torchmetrics face of vfebench (LPIPS, IDS, AKD) and logs it.
 
-Stand-in weights (``tests/integration_assets.py``) are pinned for LPIPS and IDS so the real
+Stand-in weights (``tests/helpers/integration_assets.py``) are pinned for LPIPS and IDS so the real
 asset route loads them. The logged values are checked against the vfebench metrics called on the
 same decoded held-out windows.
 """
@@ -19,7 +19,7 @@ pytest.importorskip("torchmetrics")
 pytest.importorskip("mediapipe")
 pytest.importorskip("facenet_pytorch")
 
-import integration_assets as ia  # noqa: E402
+from helpers import integration_assets as ia  # noqa: E402
 
 from vfebench.errors import MissingAssetError  # noqa: E402
 

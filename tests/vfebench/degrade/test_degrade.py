@@ -319,8 +319,8 @@ def test_same_bytes_in_other_processes_thread_and_core_counts():
     import sys
 
     here = _stable_hashes()
-    code = "import json, tests.test_degrade as t; print(json.dumps(t._stable_hashes()))"
-    root = Path(__file__).resolve().parents[1]
+    code = "import json, tests.vfebench.degrade.test_degrade as t; print(json.dumps(t._stable_hashes()))"
+    root = Path(__file__).resolve().parents[3]
     env = {**os.environ, "PYTHONPATH": f"{root}{os.pathsep}{os.environ.get('PYTHONPATH', '')}"}
     runs = [([], {"OMP_NUM_THREADS": "1"}), ([], {"OMP_NUM_THREADS": "8", "OPENCV_FOR_THREADS_NUM": "3"})]
     if shutil.which("taskset") and len(os.sched_getaffinity(0)) > 1:
