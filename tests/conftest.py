@@ -69,6 +69,15 @@ def rng() -> np.random.Generator:
     return np.random.default_rng(0)
 
 
+@pytest.fixture(scope="session")
+def weights_dir(tmp_path_factory) -> Path:
+    """One folder of stand-in weights (:mod:`helpers.integration_assets`) for the whole session:
+    ``write_weights(weights_dir, names)`` builds a file the first time a test asks for it and
+    keeps it; later tests only read it (each test pins the file's own sha256, so nothing
+    depends on which test built it)."""
+    return tmp_path_factory.mktemp("stand-in-weights")
+
+
 @pytest.fixture(scope="module")
 def runner_plugin():
     """The test methods ``t_shift`` / ``t_slow`` / ``t_bad`` and metrics ``t_mae`` /

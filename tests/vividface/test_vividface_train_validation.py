@@ -38,10 +38,10 @@ def _cfg(tmp_path, **kw):
     )
 
 
-def _weights(tmp_path, monkeypatch, specs):
+def _weights(weights_dir, monkeypatch, specs):
     from vfebench import assets
 
-    files = ia.write_weights(tmp_path / "w", ia.assets_for(specs))
+    files = ia.write_weights(weights_dir, ia.assets_for(specs))
     ia.register(monkeypatch, files)
     d = assets.asset_dir()
     d.mkdir(parents=True, exist_ok=True)
@@ -49,9 +49,9 @@ def _weights(tmp_path, monkeypatch, specs):
         (d / p.name).symlink_to(p)
 
 
-def test_train_validates_and_logs_lpips_ids_akd(tmp_path, monkeypatch):
+def test_train_validates_and_logs_lpips_ids_akd(tmp_path, weights_dir, monkeypatch):
     torch.set_num_threads(2)
-    _weights(tmp_path, monkeypatch, SPECS)
+    _weights(weights_dir, monkeypatch, SPECS)
     from vividface.train import train
 
     cfg = _cfg(

@@ -71,11 +71,6 @@ def batch(pairs, ids, side: int, as_float: bool = False):
     return x.double() / 255.0 if as_float else x
 
 
-@pytest.fixture(scope="module")
-def weights_dir(tmp_path_factory) -> Path:
-    return tmp_path_factory.mktemp("tm-weights")
-
-
 @pytest.fixture
 def stand_in_weights(weights_dir, monkeypatch):
     """``bring(specs)``: write, pin and place the stand-in weights these metric specs need."""
