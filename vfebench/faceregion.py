@@ -181,7 +181,7 @@ class MTCNNDetector(FaceDetector):
     def __init__(self, min_confidence: float = 0.9, device: str = "cpu") -> None:
         self.min_confidence = float(min_confidence)
         self.device = device
-        self._det = None
+        self._det: Any = None  # built on first use
 
     def __call__(self, frame: np.ndarray) -> list[Detection]:
         if self._det is None:

@@ -32,7 +32,7 @@ def configure(p: argparse.ArgumentParser) -> None:
     i.add_argument("--json", action="store_true", help="machine-readable output")
 
 
-def _size(n: int) -> str:
+def _size(n: float) -> str:
     if not n:
         return "?"
     for unit in ("B", "KB", "MB", "GB"):

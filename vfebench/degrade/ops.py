@@ -136,7 +136,7 @@ def x264_asm() -> str | None:
     if platform.machine().lower() not in ("x86_64", "amd64", "i386", "i686", "x86"):
         return None
     try:
-        from numpy._core._multiarray_umath import __cpu_features__ as feats  # numpy >= 2
+        from numpy._core._multiarray_umath import __cpu_features__ as feats  # type: ignore[attr-defined]  # numpy >= 2
     except ImportError:  # pragma: no cover - numpy 1.x
         from numpy.core._multiarray_umath import __cpu_features__ as feats
     if not feats.get("SSSE3", False):

@@ -55,7 +55,7 @@ class MUSIQ(FrameMetric):
 
     def __init__(self, mode: str = "clean", **options: Any) -> None:
         super().__init__(mode, **options)
-        self._net = None
+        self._net: Any = None  # built on first use
 
     @staticmethod
     def build(state_dict: dict[str, Any]):

@@ -44,4 +44,5 @@ class PSNR(FrameMetric):
     def score_frames(self, pred: np.ndarray, gt: np.ndarray | None) -> np.ndarray:
         from vfebench.metrics.functional.psnr_ssim import psnr
 
+        assert gt is not None  # a reference metric: FrameMetric passes the GT frames
         return psnr(pred, gt, self.options["crop_border"], self.options["test_y_channel"])

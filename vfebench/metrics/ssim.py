@@ -42,4 +42,5 @@ class SSIM(FrameMetric):
     def score_frames(self, pred: np.ndarray, gt: np.ndarray | None) -> np.ndarray:
         from vfebench.metrics.functional.psnr_ssim import ssim
 
+        assert gt is not None  # a reference metric: FrameMetric passes the GT frames
         return ssim(pred, gt, self.options["crop_border"], self.options["test_y_channel"])
