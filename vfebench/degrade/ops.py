@@ -76,7 +76,9 @@ def add_noise_basicsr(frame: np.ndarray, delta: float, gray: bool, z: np.ndarray
 
 
 def resize(frame: np.ndarray, size_hw: tuple[int, int], interpolation: str) -> np.ndarray:
-    """OpenCV resize to ``(H, W)`` with ``area`` / ``linear`` / ``cubic`` (or ``lanczos``)."""
+    """OpenCV resize of one ``H×W[×C]`` frame (float in [0, 1] from the degradation, uint8
+    from the export; any dtype ``cv2.resize`` takes, values keep their scale) to ``size_hw = (H, W)`` with ``area`` /
+    ``linear`` / ``cubic`` (or ``lanczos``); the same dtype comes back."""
     import cv2
 
     flags = {

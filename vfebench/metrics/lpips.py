@@ -115,6 +115,8 @@ class LPIPS(FrameMetric):
         return x / 127.5 - 1.0
 
     def score_frames(self, pred: np.ndarray, gt: np.ndarray | None) -> np.ndarray:
+        """LPIPS distance per frame of uint8 ``B×H×W×3`` RGB ``pred`` / ``gt`` (0..255): float64
+        ``(B,)``, 0 for identical frames (lower is better)."""
         import torch
 
         assert gt is not None  # a reference metric: FrameMetric passes the GT frames

@@ -128,7 +128,8 @@ def profile_strips(
 
 
 def marked_thumbnail(frame: np.ndarray, row_frac: float, size: int = 160) -> np.ndarray:
-    """A ``size``-wide thumbnail of ``frame`` with the profile row drawn as a red line."""
+    """A ``size``-wide uint8 RGB thumbnail of a uint8 ``H×W×3`` ``frame`` with the profile row
+    (``row_frac`` of the height, 0..1) drawn as a red line."""
     from PIL import Image
 
     h, w, _ = frame.shape

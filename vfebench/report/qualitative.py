@@ -146,8 +146,8 @@ def _clamp(b: Box, h: int, w: int) -> Box:
 
 
 def crop(frame: np.ndarray, box: Box, ref_hw: tuple[int, int], out_w: int) -> np.ndarray:
-    """The region ``box`` (given for a frame of size ``ref_hw``) of ``frame`` (any size), zoomed
-    with nearest neighbour to ``out_w`` pixels wide (pixels stay visible)."""
+    """The region ``box`` (given for a frame of size ``ref_hw``) of a uint8 ``H×W×3`` ``frame`` (any
+    size), zoomed with nearest neighbour to ``out_w`` pixels wide (pixels stay visible)."""
     from PIL import Image
 
     h, w = frame.shape[:2]
@@ -185,6 +185,7 @@ def _boxed(frame: np.ndarray, boxes: list[Box], ref_hw: tuple[int, int]) -> np.n
 
 
 def encode_png(img: np.ndarray) -> bytes:
+    """PNG bytes of a uint8 ``H×W×3`` RGB (or ``H×W`` grey) image."""
     from PIL import Image
 
     buf = io.BytesIO()
@@ -193,6 +194,8 @@ def encode_png(img: np.ndarray) -> bytes:
 
 
 def thumb_data_uri(img: np.ndarray, width: int = THUMB) -> str:
+    """A JPEG ``data:`` URI of a uint8 ``H×W×3`` RGB image, shrunk (bilinear) to ``width`` pixels
+    wide when it is wider."""
     from PIL import Image
 
     h, w = img.shape[:2]
@@ -219,7 +222,9 @@ def side_by_side(sources: list[tuple[str, np.ndarray]], height: int = VIDEO_HEIG
 
 
 def encode_video(frames: np.ndarray, path: Path, fps: float = 25.0) -> Path:
-    """Write ``frames`` as H.264 High 4:2:0 CRF 10 mp4 (:data:`VIDEO_LABEL`), temp file + rename."""
+    """Write uint8 ``T×H×W×3`` RGB ``frames`` (4:2:0 wants even H and W, as :func:`side_by_side`
+    makes them) as H.264 High 4:2:0 CRF 10 mp4
+    (:data:`VIDEO_LABEL`), temp file + rename."""
     from fractions import Fraction
 
     import av
