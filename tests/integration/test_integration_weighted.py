@@ -114,6 +114,7 @@ def _check_record(rec: dict, metrics: list[str], pins: dict[str, str]) -> None:
         assert fvd_set["level"] == "set" and fvd_set["options"] == {"window": 10}
 
 
+@pytest.mark.slow  # ~90–100 s on 2 cores: every weighted metric through run/score/report/gate
 def test_weighted_metrics_end_to_end(weights_dir, tmp_path, monkeypatch, capsys):
     torch.set_num_threads(2)
     metrics = FAST

@@ -49,6 +49,7 @@ def _weights(weights_dir, monkeypatch, specs):
         (d / p.name).symlink_to(p)
 
 
+@pytest.mark.slow  # ~12–30 s on 2 cores
 def test_train_validates_and_logs_lpips_ids_akd(tmp_path, weights_dir, monkeypatch):
     torch.set_num_threads(2)
     _weights(weights_dir, monkeypatch, SPECS)

@@ -301,6 +301,7 @@ def _stable_hashes() -> dict[str, str]:
     return out
 
 
+@pytest.mark.slow  # ~25 s on 2 cores (50 repetitions)
 def test_apply_50_times_gives_one_hash_per_case():
     pr = build_preset("vfhq-x4")
     for h, w, t in APPLY_CASES:

@@ -110,6 +110,7 @@ def _meta_files(cache: Path) -> dict[str, int]:
     return {str(p): p.stat().st_mtime_ns for p in (cache / "restored").rglob("meta.json")}
 
 
+@pytest.mark.slow  # ~16–18 s on 2 cores
 def test_sigkill_at_random_moments_then_resume(tmp_path):
     """SIGKILL a real run at 5 random moments; every re-run keeps what finished; the final record
     equals an uninterrupted run's apart from timings."""

@@ -124,7 +124,7 @@ CASES = {
 
 #: alternative backends (FAN-68 is a full-size hour-glass, ~4 min here): slow tier, like the
 #: integration test's
-SLOW_CASES = ("face_backends",)
+SLOW_CASES = ("face_backends", "video", "ids_dlib")  # video ~11–32 s, ids_dlib ~24 s on 2 cores
 
 
 @pytest.mark.parametrize(
@@ -303,6 +303,7 @@ def _free_port() -> int:
         return s.getsockname()[1]
 
 
+@pytest.mark.slow  # ~13–23 s on 2 cores (two spawned ranks)
 def test_ddp_two_processes_equal_one(tmp_path, stand_in_weights):
     import torch.multiprocessing as mp
     from helpers import torchmetrics_ddp as worker
