@@ -287,7 +287,7 @@ def clip_section(
     ref_lb, ref = next(
         ((lb, fr) for lb, fr in sources if lb == "GT"), next((s for s in sources if s[0] != "LQ"), sources[0])
     )
-    ref_hw = ref.shape[1:3]
+    ref_hw = (int(ref.shape[1]), int(ref.shape[2]))
     found = stored_landmarks(rec, ref)
     for lb, fr in sources:
         if found is None and lb not in ("GT", "LQ") and fr.shape[1:3] == ref_hw:
