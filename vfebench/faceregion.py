@@ -420,7 +420,9 @@ def crop_frame(frame: np.ndarray, window: Window, size: int = 512, resample: str
         return cv2.resize(np.ascontiguousarray(crop), (size, size), interpolation=cv2.INTER_LANCZOS4)
     from PIL import Image
 
-    return np.asarray(Image.fromarray(np.ascontiguousarray(crop)).resize((size, size), Image.LANCZOS))
+    return np.asarray(
+        Image.fromarray(np.ascontiguousarray(crop)).resize((size, size), Image.Resampling.LANCZOS)
+    )
 
 
 def crop_clip(

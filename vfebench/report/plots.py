@@ -134,7 +134,7 @@ def marked_thumbnail(frame: np.ndarray, row_frac: float, size: int = 160) -> np.
 
     h, w, _ = frame.shape
     th = max(1, int(round(size * h / w)))
-    im = np.asarray(Image.fromarray(frame).resize((size, th), Image.BILINEAR)).copy()
+    im = np.asarray(Image.fromarray(frame).resize((size, th), Image.Resampling.BILINEAR)).copy()
     r = row_of(th, row_frac)
     im[max(r - 1, 0) : r + 2, :, :] = (255, 0, 0)
     return im

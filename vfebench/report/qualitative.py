@@ -157,7 +157,9 @@ def crop(frame: np.ndarray, box: Box, ref_hw: tuple[int, int], out_w: int) -> np
     x2, y2 = max(x2, x1 + 1), max(y2, y1 + 1)
     region = frame[y1:y2, x1:x2]
     out_h = max(1, int(round(out_w * region.shape[0] / max(region.shape[1], 1))))
-    return np.asarray(Image.fromarray(np.ascontiguousarray(region)).resize((out_w, out_h), Image.NEAREST))
+    return np.asarray(
+        Image.fromarray(np.ascontiguousarray(region)).resize((out_w, out_h), Image.Resampling.NEAREST)
+    )
 
 
 def _resize(frame: np.ndarray, hw: tuple[int, int], nearest: bool = True) -> np.ndarray:
@@ -165,7 +167,7 @@ def _resize(frame: np.ndarray, hw: tuple[int, int], nearest: bool = True) -> np.
 
     if frame.shape[:2] == hw:
         return frame
-    m = Image.NEAREST if nearest else Image.BICUBIC
+    m = Image.Resampling.NEAREST if nearest else Image.Resampling.BICUBIC
     return np.asarray(Image.fromarray(np.ascontiguousarray(frame)).resize((hw[1], hw[0]), m))
 
 
@@ -201,7 +203,7 @@ def thumb_data_uri(img: np.ndarray, width: int = THUMB) -> str:
     h, w = img.shape[:2]
     im = Image.fromarray(np.ascontiguousarray(img))
     if w > width:
-        im = im.resize((width, max(1, int(round(h * width / w)))), Image.BILINEAR)
+        im = im.resize((width, max(1, int(round(h * width / w)))), Image.Resampling.BILINEAR)
     buf = io.BytesIO()
     im.save(buf, format="JPEG", quality=85)
     return "data:image/jpeg;base64," + base64.b64encode(buf.getvalue()).decode()
