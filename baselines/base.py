@@ -165,11 +165,14 @@ class ExternalMethod(Method, abc.ABC):
 
     @property
     def repo(self) -> Path:
+        """The method's checkout: ``repo=`` option, else ``$VFEBENCH_<NAME>_REPO``, else the cache."""
         r = self.config.get("repo") or os.environ.get(self._env_key("REPO"))
         return Path(r).expanduser() if r else cache_root() / "baselines" / self.name
 
     @property
     def python(self) -> str:
+        """The interpreter of the method's own environment (``python=`` / ``$VFEBENCH_<NAME>_PYTHON``,
+        else ``<checkout>/.venv/bin/python`` when it exists, else ``python``)."""
         explicit = self.config.get("python") or os.environ.get(self._env_key("PYTHON"))
         if explicit:
             return str(explicit)
@@ -177,6 +180,7 @@ class ExternalMethod(Method, abc.ABC):
         return str(venv) if venv.exists() else "python"
 
     def repo_commit(self) -> str | None:
+        """``git rev-parse HEAD`` of the checkout, or None when it is not a readable git checkout."""
         try:
             out = subprocess.run(
                 ["git", "-C", str(self.repo), "rev-parse", "HEAD"], capture_output=True, text=True, timeout=10
@@ -249,6 +253,8 @@ class ExternalMethod(Method, abc.ABC):
         return {}
 
     def fingerprint(self) -> dict[str, Any]:
+        """The method fingerprint without local plumbing (repo, python, timeout), plus the
+        upstream repository, its checked-out commit, the regime and the regime-A upsampling."""
         fp = super().fingerprint()
         fp["config"] = {k: v for k, v in fp["config"].items() if k not in ("repo", "python", "timeout")}
         fp.update(
@@ -261,6 +267,7 @@ class ExternalMethod(Method, abc.ABC):
         return fp
 
     def setup(self, device: str = "cpu") -> None:
+        """Check that the checkout exists (an :class:`InputError` saying how to get it otherwise)."""
         if not self.repo.is_dir():
             pin = f" at the pinned commit {self.pinned_commit[:12]}" if self.pinned_commit else ""
             raise InputError(
@@ -293,6 +300,8 @@ class ExternalMethod(Method, abc.ABC):
         """The argv to run inside the checkout (``inp``: the written input, ``out``: output dir)."""
 
     def prepare_input(self, lq: Clip, target_size: tuple[int, int] | None) -> Clip:
+        """Regime A: the uint8 ``T×h×w×3`` LQ clip resized (``upsample``, OpenCV) to ``target_size``
+        (default 512×512); regime B: the LQ clip unchanged."""
         if self.regime != "A":
             return lq
         import cv2
@@ -306,6 +315,8 @@ class ExternalMethod(Method, abc.ABC):
         return lq.with_frames(np.stack([cv2.resize(f, (w, h), interpolation=flag) for f in lq.frames]))
 
     def collect_outputs(self, out: Path, lq: Clip) -> np.ndarray:
+        """The method's outputs under ``out`` (``output_glob``, natural order) as uint8 ``T×H×W×3``
+        RGB frames; :class:`ExternalMethodError` when there are none."""
         from vfebench.video import natural_key
 
         files = sorted(
@@ -322,6 +333,9 @@ class ExternalMethod(Method, abc.ABC):
 
     # ---------------------------------------------------------------- restore
     def restore(self, lq: Clip, target_size: tuple[int, int] | None = None) -> Clip:
+        """Run the method's entry point on one uint8 ``T×h×w×3`` LQ clip in a temp dir and return
+        its uint8 ``T×H×W×3`` output; a failed run, a wrong frame count or size raise
+        :class:`ExternalMethodError` with the command line."""
         self.ensure_setup(self.device)
         x = self.prepare_input(lq, target_size)
         with tempfile.TemporaryDirectory(prefix=f"vfebench-{self.name}-") as td:

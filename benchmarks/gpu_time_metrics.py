@@ -37,7 +37,7 @@ HERE = Path(__file__).resolve().parent
 
 def _integration():
     sys.path.insert(0, str(HERE.parent / "tests"))
-    import integration_assets
+    from helpers import integration_assets
 
     return integration_assets
 

@@ -1,4 +1,10 @@
-"""Shared fixtures. Tests that read ../shared/data/faces skip cleanly when it is absent."""
+"""Shared fixtures. Tests that read ../shared/data/faces skip cleanly when it is absent.
+
+Layout: ``tests/<package>/<subpackage>/test_*.py`` mirrors the code, ``tests/integration/``
+holds end-to-end runs, ``tests/helpers/`` importable helpers (``from helpers import ...``;
+they register nothing on import), ``tests/data/`` golden files. Test file basenames are unique
+across the tree (pytest's default ``prepend`` import mode, no ``__init__.py`` in test folders).
+"""
 
 from __future__ import annotations
 
@@ -63,5 +69,22 @@ def rng() -> np.random.Generator:
     return np.random.default_rng(0)
 
 
-def random_clip_frames(rng: np.random.Generator, t: int = 4, h: int = 64, w: int = 64) -> np.ndarray:
-    return rng.integers(0, 256, size=(t, h, w, 3), dtype=np.uint8)
+@pytest.fixture(scope="session")
+def weights_dir(tmp_path_factory) -> Path:
+    """One folder of stand-in weights (:mod:`helpers.integration_assets`) for the whole session:
+    ``write_weights(weights_dir, names)`` builds a file the first time a test asks for it and
+    keeps it; later tests only read it (each test pins the file's own sha256, so nothing
+    depends on which test built it)."""
+    return tmp_path_factory.mktemp("stand-in-weights")
+
+
+@pytest.fixture(scope="module")
+def runner_plugin():
+    """The test methods ``t_shift`` / ``t_slow`` / ``t_bad`` and metrics ``t_mae`` /
+    ``t_setmae`` / ``t_bright`` (:mod:`helpers.runner_plugin`), registered while one test module
+    runs (module scope, so module-scoped fixtures can run with them) and removed after it."""
+    from helpers import runner_plugin as plugin
+
+    with pytest.MonkeyPatch.context() as mp:
+        plugin.register(mp)
+        yield plugin

@@ -181,7 +181,7 @@ class MTCNNDetector(FaceDetector):
     def __init__(self, min_confidence: float = 0.9, device: str = "cpu") -> None:
         self.min_confidence = float(min_confidence)
         self.device = device
-        self._det = None
+        self._det: Any = None  # built on first use
 
     def __call__(self, frame: np.ndarray) -> list[Detection]:
         if self._det is None:
@@ -420,7 +420,9 @@ def crop_frame(frame: np.ndarray, window: Window, size: int = 512, resample: str
         return cv2.resize(np.ascontiguousarray(crop), (size, size), interpolation=cv2.INTER_LANCZOS4)
     from PIL import Image
 
-    return np.asarray(Image.fromarray(np.ascontiguousarray(crop)).resize((size, size), Image.LANCZOS))
+    return np.asarray(
+        Image.fromarray(np.ascontiguousarray(crop)).resize((size, size), Image.Resampling.LANCZOS)
+    )
 
 
 def crop_clip(

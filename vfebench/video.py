@@ -93,7 +93,7 @@ class Clip:
         return self._hash
 
     def with_frames(self, frames: np.ndarray, **meta: Any) -> Clip:
-        """A new clip with the same id/fps, new frames and merged metadata."""
+        """A new clip with the same id/fps, new uint8 ``T×H×W×3`` ``frames`` and merged metadata."""
         return Clip(self.id, frames, self.fps, {**self.meta, **meta})
 
     def head(self, n: int | None) -> Clip:
@@ -495,7 +495,8 @@ def write_png_frames(
 def write_video(
     frames: np.ndarray | Clip, path: str | os.PathLike, fps: float | None = None, codec: str = "libx264rgb"
 ) -> Path:
-    """Write a lossless video (``libx264rgb`` crf 0 in .mp4/.mkv, or ``ffv1`` in .mkv/.avi).
+    """Write uint8 ``T×H×W×3`` RGB frames (or a :class:`Clip`) as a lossless video (``libx264rgb``
+    crf 0 in .mp4/.mkv, or ``ffv1`` in .mkv/.avi).
 
     Written to a temp file and renamed on success.
     """

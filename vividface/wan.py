@@ -64,7 +64,7 @@ DIT_CONFIGS: dict[str, dict[str, Any]] = {
 
 VAE_CONFIGS: dict[str, dict[str, Any]] = {
     # the Wan2.1 VAE (Wan2.1_VAE.pth), written out so a build never depends on library defaults;
-    # equal to diffusers 0.35's AutoencoderKLWan defaults (tests/test_gpu_scripts_cpu.py checks)
+    # equal to diffusers 0.35's AutoencoderKLWan defaults (tests/benchmarks/test_gpu_scripts_cpu.py checks)
     "wan2.1-t2v-1.3b": {
         "base_dim": 96,
         "z_dim": 16,

@@ -16,6 +16,7 @@ import json
 
 
 def configure(p: argparse.ArgumentParser) -> None:
+    """Add the options of ``vfebench assets`` to its sub-parser ``p``."""
     sub = p.add_subparsers(dest="action", required=True)
     ls = sub.add_parser("list", help="list declared assets and whether they are present")
     ls.add_argument("--json", action="store_true", help="machine-readable output")
@@ -32,7 +33,7 @@ def configure(p: argparse.ArgumentParser) -> None:
     i.add_argument("--json", action="store_true", help="machine-readable output")
 
 
-def _size(n: int) -> str:
+def _size(n: float) -> str:
     if not n:
         return "?"
     for unit in ("B", "KB", "MB", "GB"):
@@ -128,4 +129,5 @@ def _import(args: argparse.Namespace) -> int:
 
 
 def main(args: argparse.Namespace) -> int:
+    """Run ``vfebench assets`` with the parsed ``args``; returns the exit status."""
     return {"list": _list, "fetch": _fetch, "verify": _verify, "import": _import}[args.action](args)

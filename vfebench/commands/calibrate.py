@@ -18,6 +18,7 @@ import sys
 
 
 def configure(p: argparse.ArgumentParser) -> None:
+    """Add the options of ``vfebench calibrate`` to its sub-parser ``p``."""
     p.add_argument(
         "--metrics",
         default="",
@@ -30,6 +31,7 @@ def configure(p: argparse.ArgumentParser) -> None:
 
 
 def main(args: argparse.Namespace) -> int:
+    """Run ``vfebench calibrate`` with the parsed ``args``; returns the exit status."""
     from vfebench.metrics import calibration as cal
 
     names = [n.strip() for n in args.metrics.split(",") if n.strip()] or cal.metric_names()

@@ -11,6 +11,7 @@ import argparse
 
 
 def configure(p: argparse.ArgumentParser) -> None:
+    """Add the options of ``vfebench degrade`` to its sub-parser ``p``."""
     p.add_argument(
         "--dataset", required=True, help="dataset spec: demo, vfhq:PATH, folder:PATH (vfebench ls datasets)"
     )
@@ -43,6 +44,7 @@ def configure(p: argparse.ArgumentParser) -> None:
 
 
 def main(args: argparse.Namespace) -> int:
+    """Run ``vfebench degrade`` with the parsed ``args``; returns the exit status."""
     from vfebench.datasets import build_source
     from vfebench.degrade.lq import degrade_to_dir
     from vfebench.degrade.presets import preset_label

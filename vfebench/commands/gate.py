@@ -6,6 +6,7 @@ import argparse
 
 
 def configure(p: argparse.ArgumentParser) -> None:
+    """Add the options of ``vfebench gate`` to its sub-parser ``p``."""
     p.add_argument("--baseline", required=True, metavar="RUN_OR_FILE", help="baseline run folder or run.json")
     p.add_argument("--candidate", required=True, metavar="RUN", help="candidate run folder or run.json")
     p.add_argument("--tolerances", default=None, metavar="FILE", help="JSON tolerances (see vfebench.gate)")
@@ -23,6 +24,7 @@ def configure(p: argparse.ArgumentParser) -> None:
 
 
 def main(args: argparse.Namespace) -> int:
+    """Run ``vfebench gate`` with the parsed ``args``; returns the exit status."""
     import json
     import math
     from dataclasses import asdict

@@ -9,6 +9,7 @@ KINDS = ("datasets", "presets", "methods", "metrics", "assets")
 
 
 def configure(p: argparse.ArgumentParser) -> None:
+    """Add the options of ``vfebench ls`` to its sub-parser ``p``."""
     p.add_argument("what", choices=KINDS, help="what to list")
     p.add_argument("--json", action="store_true", help="machine-readable output")
 
@@ -102,6 +103,7 @@ def print_table(rows: list[dict]) -> None:
 
 
 def main(args: argparse.Namespace) -> int:
+    """Run ``vfebench ls`` with the parsed ``args``; returns the exit status."""
     rows = _rows(args.what)
     if args.json:
         print(json.dumps(rows, indent=2, default=str))

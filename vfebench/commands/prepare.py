@@ -26,6 +26,7 @@ SCHEMA = 1
 
 
 def configure(p: argparse.ArgumentParser) -> None:
+    """Add the options of ``vfebench prepare`` to its sub-parser ``p``."""
     p.add_argument(
         "src", type=Path, help="a video file, a frame folder, or a folder of videos / frame folders"
     )
@@ -92,6 +93,7 @@ def _load_record(path: Path) -> dict[str, Any]:
 
 
 def main(args: argparse.Namespace) -> int:
+    """Run ``vfebench prepare`` with the parsed ``args``; returns the exit status."""
     from tqdm import tqdm
 
     from vfebench import __version__

@@ -10,6 +10,7 @@ import argparse
 
 
 def configure(p: argparse.ArgumentParser) -> None:
+    """Add the options of ``vfebench report`` to its sub-parser ``p``."""
     from vfebench.report.tables import COLUMN_MODES, DEFAULT_COLUMNS
 
     p.add_argument("runs", nargs="+", metavar="RUN", help="run folders, run.json files or glob patterns")
@@ -58,6 +59,7 @@ def configure(p: argparse.ArgumentParser) -> None:
 
 
 def main(args: argparse.Namespace) -> int:
+    """Run ``vfebench report`` with the parsed ``args``; returns the exit status."""
     import os
     import sys
 

@@ -20,6 +20,7 @@ import sys
 
 
 def configure(p: argparse.ArgumentParser) -> None:
+    """Add the options of ``vfebench run`` to its sub-parser ``p``."""
     p.add_argument(
         "--method",
         action="append",
@@ -87,6 +88,7 @@ EXIT_STORAGE = 3
 
 
 def main(args: argparse.Namespace) -> int:
+    """Run ``vfebench run`` with the parsed ``args``; returns the exit status."""
     from vfebench.runner import RunConfig, StorageError, run
 
     if args.device.startswith("cuda"):

@@ -27,6 +27,7 @@ from pathlib import Path
 
 
 def configure(p: argparse.ArgumentParser) -> None:
+    """Add the options of ``vfebench score`` to its sub-parser ``p``."""
     p.add_argument("pred", help="restored clip (video or frame folder) or folder of clips")
     p.add_argument("gt", nargs="?", help="reference clip or folder of clips (omit for no-reference metrics)")
     p.add_argument(
@@ -225,6 +226,8 @@ def _precision(name: str) -> int:
 
 
 def main(args: argparse.Namespace) -> int:
+    """Run ``vfebench score`` with the parsed ``args``; returns the exit status."""
+
     def progress(i: int, n: int, cid: str) -> None:
         if n > 1 and not args.json:
             print(f"[{i + 1}/{n}] {cid}", file=sys.stderr)

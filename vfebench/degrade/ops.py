@@ -76,7 +76,9 @@ def add_noise_basicsr(frame: np.ndarray, delta: float, gray: bool, z: np.ndarray
 
 
 def resize(frame: np.ndarray, size_hw: tuple[int, int], interpolation: str) -> np.ndarray:
-    """OpenCV resize to ``(H, W)`` with ``area`` / ``linear`` / ``cubic`` (or ``lanczos``)."""
+    """OpenCV resize of one ``H×W[×C]`` frame (float in [0, 1] from the degradation, uint8
+    from the export; any dtype ``cv2.resize`` takes, values keep their scale) to ``size_hw = (H, W)`` with ``area`` /
+    ``linear`` / ``cubic`` (or ``lanczos``); the same dtype comes back."""
     import cv2
 
     flags = {
@@ -103,7 +105,7 @@ def truncate_uint8(frame: np.ndarray) -> np.ndarray:
 
 # ----------------------------------------------------------------------------- H.264
 #: x264 instruction sets we let it use on x86-64 (the ``asm`` x264 parameter), see
-#: :func:`x264_asm`. SSSE3, SSE4.2, AVX and AVX2 give the same bytes (tests/test_degrade.py).
+#: :func:`x264_asm`. SSSE3, SSE4.2, AVX and AVX2 give the same bytes (tests/vfebench/degrade/test_degrade.py).
 X264_ASM_X86 = "SSSE3"
 
 
@@ -136,7 +138,7 @@ def x264_asm() -> str | None:
     if platform.machine().lower() not in ("x86_64", "amd64", "i386", "i686", "x86"):
         return None
     try:
-        from numpy._core._multiarray_umath import __cpu_features__ as feats  # numpy >= 2
+        from numpy._core._multiarray_umath import __cpu_features__ as feats  # type: ignore[attr-defined]  # numpy >= 2
     except ImportError:  # pragma: no cover - numpy 1.x
         from numpy.core._multiarray_umath import __cpu_features__ as feats
     if not feats.get("SSSE3", False):

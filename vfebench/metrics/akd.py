@@ -84,6 +84,7 @@ class AKD(FaceMetric):
 
     def score_clip(self, pred: Clip, gt: Clip | None, ctx: ScoreContext) -> ClipResult:
         self._check(pred, gt)
+        assert gt is not None  # needs_reference: _check raised otherwise
         self._ensure(ctx)
         if self.backend == "fan68":
             return self._score_fan(pred, gt, ctx)

@@ -55,7 +55,7 @@ class CLIPIQA(FrameMetric):
 
     def __init__(self, mode: str = "clean", **options: Any) -> None:
         super().__init__(mode, **options)
-        self._net = None
+        self._net: Any = None  # built on first use
 
     @staticmethod
     def build(state_dict: dict[str, Any]):
@@ -96,6 +96,8 @@ class CLIPIQA(FrameMetric):
         super().setup(device)
 
     def score_frames(self, pred: np.ndarray, gt: np.ndarray | None) -> np.ndarray:
+        """CLIP-IQA score per frame of uint8 ``B×H×W×3`` RGB ``pred`` (0..255; ``gt`` unused):
+        float64 ``(B,)``, the network output as is (higher is better)."""
         import torch
 
         from vfebench.metrics.musiq import frames_to_tensor

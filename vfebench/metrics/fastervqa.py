@@ -68,11 +68,11 @@ def load_checkpoint_state_dict(path: str | Path) -> dict[str, Any]:
     except AssetHashError:
         allowed: list[Any] = [np.dtype, type(np.dtype(np.float64)), type(np.dtype(np.float32))]
         try:
-            from numpy.core.multiarray import scalar
+            from numpy.core.multiarray import scalar  # type: ignore[attr-defined]
 
             allowed.append(scalar)
         except ImportError:  # numpy >= 2
-            from numpy._core.multiarray import scalar  # type: ignore[no-redef]
+            from numpy._core.multiarray import scalar  # type: ignore[no-redef,attr-defined]
 
             allowed.append(scalar)
         try:
@@ -119,7 +119,7 @@ class FasterVQA(Metric):
             raise InputError(f"fastervqa: samples must be >= 1, got {k}")
         self.samples = k
         self.batch_size = max(1, int(options.get("batch_size", 4)))
-        self.net = None
+        self.net: Any = None  # built on first use
 
     # -- identity / setup ---------------------------------------------------------------
     def setup(self, device: str = "cpu") -> None:

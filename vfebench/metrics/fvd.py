@@ -75,7 +75,7 @@ class FVD(Metric):
         for k, v in (("frames", self.frames), ("window", self.window)):
             if v < 10:
                 raise InputError(f"fvd: {k}={v} is below the 10 frames I3D needs")
-        self.extractor = None
+        self.extractor: Any = None  # built on first use
 
     # -- identity / setup ---------------------------------------------------------------
     def _weights_path(self) -> Path:

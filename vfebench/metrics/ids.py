@@ -82,8 +82,10 @@ class IDS(FaceMetric):
 
     def score_clip(self, pred: Clip, gt: Clip | None, ctx: ScoreContext) -> ClipResult:
         self._check(pred, gt)
+        assert gt is not None  # needs_reference: _check raised otherwise
         self._ensure(ctx)
         w = self.resolve_weights()
+        assert w is not None  # every IDS backend has weights
         recipe = "clean" if self.mode == "clean" else "bfvr"
         ep = self.analysis.arcface(pred, ctx.features, w, self.backend, recipe)
         eg = self.analysis.arcface(gt, ctx.features, w, self.backend, recipe)

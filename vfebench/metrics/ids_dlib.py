@@ -122,6 +122,7 @@ class IDSDlib(FaceMetric):
 
     def score_clip(self, pred: Clip, gt: Clip | None, ctx: ScoreContext) -> ClipResult:
         self._check(pred, gt)
+        assert gt is not None  # needs_reference: _check raised otherwise
         self._ensure(ctx)
         dp, dg = self.descriptors(pred, ctx), self.descriptors(gt, ctx)
         n = ctx.max_frames or pred.num_frames

@@ -58,7 +58,7 @@ class LPIPS(FrameMetric):
 
     def __init__(self, mode: str = "clean", **options: Any) -> None:
         super().__init__(mode, **options)
-        self._net = None
+        self._net: Any = None  # built on first use
 
     @property
     def backbone(self) -> str:
@@ -115,7 +115,11 @@ class LPIPS(FrameMetric):
         return x / 127.5 - 1.0
 
     def score_frames(self, pred: np.ndarray, gt: np.ndarray | None) -> np.ndarray:
+        """LPIPS distance per frame of uint8 ``B×H×W×3`` RGB ``pred`` / ``gt`` (0..255): float64
+        ``(B,)``, 0 for identical frames (lower is better)."""
         import torch
+
+        assert gt is not None  # a reference metric: FrameMetric passes the GT frames
 
         with torch.inference_mode():
             d = self._net(self._to_input(pred), self._to_input(gt))

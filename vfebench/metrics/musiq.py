@@ -55,7 +55,7 @@ class MUSIQ(FrameMetric):
 
     def __init__(self, mode: str = "clean", **options: Any) -> None:
         super().__init__(mode, **options)
-        self._net = None
+        self._net: Any = None  # built on first use
 
     @staticmethod
     def build(state_dict: dict[str, Any]):
@@ -80,6 +80,8 @@ class MUSIQ(FrameMetric):
         super().setup(device)
 
     def score_frames(self, pred: np.ndarray, gt: np.ndarray | None) -> np.ndarray:
+        """MUSIQ score per frame of uint8 ``B×H×W×3`` RGB ``pred`` (0..255; ``gt`` unused): float64
+        ``(B,)``, the network output as is (higher is better)."""
         import torch
 
         with torch.inference_mode():

@@ -41,6 +41,8 @@ class NIQE(FrameMetric):
         super().__init__(mode, crop_border=int(crop_border), **kw)
 
     def score_frames(self, pred: np.ndarray, gt: np.ndarray | None) -> FrameScores:
+        """NIQE per frame of uint8 ``B×H×W×3`` RGB ``pred`` (0..255; ``gt`` unused): float64 ``(B,)``
+        (lower is better), NaN with a reason for a frame too small or too flat to score."""
         from vfebench.metrics.functional.niqe import niqe_with_reasons
 
         return FrameScores(*niqe_with_reasons(pred, self.options["crop_border"]))

@@ -42,6 +42,9 @@ class PSNR(FrameMetric):
         super().__init__(mode, crop_border=int(crop_border), test_y_channel=bool(test_y_channel), **kw)
 
     def score_frames(self, pred: np.ndarray, gt: np.ndarray | None) -> np.ndarray:
+        """PSNR in dB per frame of uint8 ``B×H×W×3`` RGB ``pred`` / ``gt`` (0..255): float64 ``(B,)``,
+        ``inf`` for identical frames."""
         from vfebench.metrics.functional.psnr_ssim import psnr
 
+        assert gt is not None  # a reference metric: FrameMetric passes the GT frames
         return psnr(pred, gt, self.options["crop_border"], self.options["test_y_channel"])

@@ -40,6 +40,9 @@ class SSIM(FrameMetric):
         super().__init__(mode, crop_border=int(crop_border), test_y_channel=bool(test_y_channel), **kw)
 
     def score_frames(self, pred: np.ndarray, gt: np.ndarray | None) -> np.ndarray:
+        """SSIM per frame of uint8 ``B×H×W×3`` RGB ``pred`` / ``gt`` (0..255, at least 11×11 after
+        the crop): float64 ``(B,)``, 1.0 for identical frames."""
         from vfebench.metrics.functional.psnr_ssim import ssim
 
+        assert gt is not None  # a reference metric: FrameMetric passes the GT frames
         return ssim(pred, gt, self.options["crop_border"], self.options["test_y_channel"])

@@ -79,6 +79,7 @@ class TLMERef(FaceMetric):
 
     def score_clip(self, pred: Clip, gt: Clip | None, ctx: ScoreContext) -> ClipResult:
         self._check(pred, gt, same_size=False)
+        assert gt is not None  # needs_reference: _check raised otherwise
         self._ensure(ctx)
         mp = self.analysis.mesh(pred, ctx.features)
         mr = self.analysis.mesh(gt, ctx.features)

@@ -128,12 +128,13 @@ def profile_strips(
 
 
 def marked_thumbnail(frame: np.ndarray, row_frac: float, size: int = 160) -> np.ndarray:
-    """A ``size``-wide thumbnail of ``frame`` with the profile row drawn as a red line."""
+    """A ``size``-wide uint8 RGB thumbnail of a uint8 ``H×W×3`` ``frame`` with the profile row
+    (``row_frac`` of the height, 0..1) drawn as a red line."""
     from PIL import Image
 
     h, w, _ = frame.shape
     th = max(1, int(round(size * h / w)))
-    im = np.asarray(Image.fromarray(frame).resize((size, th), Image.BILINEAR)).copy()
+    im = np.asarray(Image.fromarray(frame).resize((size, th), Image.Resampling.BILINEAR)).copy()
     r = row_of(th, row_frac)
     im[max(r - 1, 0) : r + 2, :, :] = (255, 0, 0)
     return im

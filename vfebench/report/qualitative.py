@@ -146,8 +146,8 @@ def _clamp(b: Box, h: int, w: int) -> Box:
 
 
 def crop(frame: np.ndarray, box: Box, ref_hw: tuple[int, int], out_w: int) -> np.ndarray:
-    """The region ``box`` (given for a frame of size ``ref_hw``) of ``frame`` (any size), zoomed
-    with nearest neighbour to ``out_w`` pixels wide (pixels stay visible)."""
+    """The region ``box`` (given for a frame of size ``ref_hw``) of a uint8 ``H×W×3`` ``frame`` (any
+    size), zoomed with nearest neighbour to ``out_w`` pixels wide (pixels stay visible)."""
     from PIL import Image
 
     h, w = frame.shape[:2]
@@ -157,7 +157,9 @@ def crop(frame: np.ndarray, box: Box, ref_hw: tuple[int, int], out_w: int) -> np
     x2, y2 = max(x2, x1 + 1), max(y2, y1 + 1)
     region = frame[y1:y2, x1:x2]
     out_h = max(1, int(round(out_w * region.shape[0] / max(region.shape[1], 1))))
-    return np.asarray(Image.fromarray(np.ascontiguousarray(region)).resize((out_w, out_h), Image.NEAREST))
+    return np.asarray(
+        Image.fromarray(np.ascontiguousarray(region)).resize((out_w, out_h), Image.Resampling.NEAREST)
+    )
 
 
 def _resize(frame: np.ndarray, hw: tuple[int, int], nearest: bool = True) -> np.ndarray:
@@ -165,7 +167,7 @@ def _resize(frame: np.ndarray, hw: tuple[int, int], nearest: bool = True) -> np.
 
     if frame.shape[:2] == hw:
         return frame
-    m = Image.NEAREST if nearest else Image.BICUBIC
+    m = Image.Resampling.NEAREST if nearest else Image.Resampling.BICUBIC
     return np.asarray(Image.fromarray(np.ascontiguousarray(frame)).resize((hw[1], hw[0]), m))
 
 
@@ -185,6 +187,7 @@ def _boxed(frame: np.ndarray, boxes: list[Box], ref_hw: tuple[int, int]) -> np.n
 
 
 def encode_png(img: np.ndarray) -> bytes:
+    """PNG bytes of a uint8 ``H×W×3`` RGB (or ``H×W`` grey) image."""
     from PIL import Image
 
     buf = io.BytesIO()
@@ -193,12 +196,14 @@ def encode_png(img: np.ndarray) -> bytes:
 
 
 def thumb_data_uri(img: np.ndarray, width: int = THUMB) -> str:
+    """A JPEG ``data:`` URI of a uint8 ``H×W×3`` RGB image, shrunk (bilinear) to ``width`` pixels
+    wide when it is wider."""
     from PIL import Image
 
     h, w = img.shape[:2]
     im = Image.fromarray(np.ascontiguousarray(img))
     if w > width:
-        im = im.resize((width, max(1, int(round(h * width / w)))), Image.BILINEAR)
+        im = im.resize((width, max(1, int(round(h * width / w)))), Image.Resampling.BILINEAR)
     buf = io.BytesIO()
     im.save(buf, format="JPEG", quality=85)
     return "data:image/jpeg;base64," + base64.b64encode(buf.getvalue()).decode()
@@ -219,7 +224,9 @@ def side_by_side(sources: list[tuple[str, np.ndarray]], height: int = VIDEO_HEIG
 
 
 def encode_video(frames: np.ndarray, path: Path, fps: float = 25.0) -> Path:
-    """Write ``frames`` as H.264 High 4:2:0 CRF 10 mp4 (:data:`VIDEO_LABEL`), temp file + rename."""
+    """Write uint8 ``T×H×W×3`` RGB ``frames`` (4:2:0 wants even H and W, as :func:`side_by_side`
+    makes them) as H.264 High 4:2:0 CRF 10 mp4
+    (:data:`VIDEO_LABEL`), temp file + rename."""
     from fractions import Fraction
 
     import av
@@ -282,7 +289,7 @@ def clip_section(
     ref_lb, ref = next(
         ((lb, fr) for lb, fr in sources if lb == "GT"), next((s for s in sources if s[0] != "LQ"), sources[0])
     )
-    ref_hw = ref.shape[1:3]
+    ref_hw = (int(ref.shape[1]), int(ref.shape[2]))
     found = stored_landmarks(rec, ref)
     for lb, fr in sources:
         if found is None and lb not in ("GT", "LQ") and fr.shape[1:3] == ref_hw:

@@ -242,7 +242,7 @@ def _from_shared(r: Restored) -> Restored:
     _, name, shape, dtype, cid, fps, meta = r.out
     shm = shared_memory.SharedMemory(name=name)
     try:
-        frames = np.ndarray(shape, np.dtype(dtype), buffer=shm.buf).copy()
+        frames: np.ndarray = np.ndarray(shape, np.dtype(dtype), buffer=shm.buf).copy()
     finally:
         shm.close()
         shm.unlink()
@@ -320,8 +320,8 @@ class ProcessExecutor:
         if self.target is None:
             raise ValueError(f"{type(method).__qualname__} cannot be imported by a worker process")
         self.restarts = 0
-        self._proc = None
-        self._conn = None
+        self._proc: Any = None  # multiprocessing Process of the worker, once started
+        self._conn: Any = None  # our end of its Pipe
         self._setup_error: RestoreFailed | None = None
 
     # -- process management ------------------------------------------------------------
@@ -331,7 +331,7 @@ class ProcessExecutor:
             # the fork server imports these once; every worker forked from it starts warm
             ctx.set_forkserver_preload(list(_PRELOAD))
         parent, child = ctx.Pipe(duplex=True)
-        proc = ctx.Process(
+        proc = ctx.Process(  # type: ignore[attr-defined]  # BaseContext's stub lacks Process
             target=_worker_main,
             args=(child, self.target, dict(self.method.config), self.device, dict(os.environ)),
             daemon=True,

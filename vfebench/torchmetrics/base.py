@@ -190,7 +190,8 @@ class VFEBenchMetric(_TMMetric):
             o = getattr(self, f"{side}_outer").cpu().numpy()
             mu = s / n
             stats += [mu, (o - n * np.outer(mu, mu)) / (n - 1)]
-        return frechet_distance(*stats, eps=self.vfe_metric.eps)
+        mu1, sigma1, mu2, sigma2 = stats
+        return frechet_distance(mu1, sigma1, mu2, sigma2, eps=self.vfe_metric.eps)
 
     def __repr__(self) -> str:
         return f"{type(self).__name__}({self.vfe_metric!r})"

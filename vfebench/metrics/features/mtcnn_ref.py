@@ -108,7 +108,9 @@ def _cutouts(img: np.ndarray, boxes: np.ndarray, size: int) -> np.ndarray:
         if sx2 >= sx1 and sy2 >= sy1:
             dx, dy = sx1 - int(x1), sy1 - int(y1)
             canvas[dy : dy + sy2 - sy1 + 1, dx : dx + sx2 - sx1 + 1] = img[sy1 : sy2 + 1, sx1 : sx2 + 1]
-        out[k] = np.asarray(Image.fromarray(canvas).resize((size, size), Image.BILINEAR), np.float32)
+        out[k] = np.asarray(
+            Image.fromarray(canvas).resize((size, size), Image.Resampling.BILINEAR), np.float32
+        )
     return _normalise(out)
 
 
@@ -141,7 +143,7 @@ def _pnet_stage(img: np.ndarray, pnet, scale: float, device: str) -> np.ndarray:
 
     h, w = img.shape[:2]
     sw, sh = math.ceil(w * scale), math.ceil(h * scale)
-    small = np.asarray(Image.fromarray(img).resize((sw, sh), Image.BILINEAR), np.float32)
+    small = np.asarray(Image.fromarray(img).resize((sw, sh), Image.Resampling.BILINEAR), np.float32)
     x = torch.from_numpy(_normalise(small)[None]).to(device)
     with torch.no_grad():
         f = pnet.prelu3(pnet.conv3(pnet.prelu2(pnet.conv2(pnet.pool1(pnet.prelu1(pnet.conv1(x)))))))

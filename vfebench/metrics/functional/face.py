@@ -60,6 +60,7 @@ def cosine_rows(a: np.ndarray, b: np.ndarray) -> np.ndarray:
 
 
 def first_frame_consistency(emb: np.ndarray) -> np.ndarray:
-    """``cos(f_t, f_0)`` for t = 1..T−1 (FaceCons per frame; the clip value is their mean)."""
+    """``cos(f_t, f_0)`` for t = 1..T−1 of ``T×D`` embeddings ``emb`` (any real dtype): float64
+    ``(T−1,)`` in [−1, 1] (FaceCons per frame; the clip value is their mean)."""
     emb = np.asarray(emb, dtype=np.float64)
     return cosine_rows(emb[1:], np.broadcast_to(emb[:1], emb[1:].shape))

@@ -38,7 +38,8 @@ def _psd_sqrt(a: np.ndarray) -> np.ndarray:
 
 
 def trace_sqrt_product(s1: np.ndarray, s2: np.ndarray, method: str = "eigh") -> float:
-    """``Tr((Σ1 Σ2)^½)`` for symmetric PSD ``Σ1, Σ2``."""
+    """``Tr((Σ1 Σ2)^½)`` for symmetric PSD ``D×D`` float ``Σ1, Σ2`` (``method`` ``eigh`` or
+    ``sqrtm``); a float ≥ 0, NaN when ``sqrtm`` does not converge."""
     if method == "eigh":
         r = _psd_sqrt(s1)
         m = r @ s2 @ r
@@ -63,7 +64,9 @@ def frechet_distance(
     eps: float = 1e-6,
     method: str = "eigh",
 ) -> float:
-    """Fréchet distance between ``N(μ1, Σ1)`` and ``N(μ2, Σ2)`` (see module docstring)."""
+    """Fréchet distance between ``N(μ1, Σ1)`` and ``N(μ2, Σ2)`` (see module docstring): means of
+    shape ``(D,)``, covariances ``D×D`` (any real dtype, computed in float64); a float ≥ 0 up to
+    rounding. Shapes that do not agree raise ``ValueError``."""
     mu1, mu2 = np.atleast_1d(np.asarray(mu1, np.float64)), np.atleast_1d(np.asarray(mu2, np.float64))
     s1, s2 = np.atleast_2d(np.asarray(sigma1, np.float64)), np.atleast_2d(np.asarray(sigma2, np.float64))
     if mu1.shape != mu2.shape or s1.shape != s2.shape or s1.shape != (mu1.size, mu1.size):

@@ -181,7 +181,9 @@ def niqe_y(y: np.ndarray, mu_p: np.ndarray | None = None, cov_p: np.ndarray | No
 def niqe_y_or_reason(
     y: np.ndarray, mu_p: np.ndarray | None = None, cov_p: np.ndarray | None = None
 ) -> tuple[float, str]:
-    """``(NIQE, "")`` of one luma image, or ``(nan, reason)`` when it cannot be scored."""
+    """``(NIQE, "")`` of one ``H×W`` luma image ``y`` (float, 0..255 scale), or ``(nan, reason)``
+    when it cannot be scored; ``mu_p`` ``(36,)`` / ``cov_p`` ``36×36`` default to the pristine
+    model."""
     if mu_p is None or cov_p is None:
         mu_p, cov_p = pristine_params()
     h, w = y.shape

@@ -240,8 +240,8 @@ def i3d_state_dict_from(source: dict[str, torch.Tensor]) -> tuple[dict[str, torc
     model = InceptionI3d(num_classes=int(last.shape[0]), width_div=64 // int(first.shape[0]))
     ours = model.state_dict()
     if all(k in source for k in ours if not k.endswith("num_batches_tracked")):
-        out = {k: source[k] for k in ours if k in source}
-        return out, {"mapping": "by-name", "width_div": model.width_div, "num_classes": model.num_classes}
+        by_name = {k: source[k] for k in ours if k in source}
+        return by_name, {"mapping": "by-name", "width_div": model.width_div, "num_classes": model.num_classes}
     targets = _units(ours)
     if len(targets) != len(units):
         raise ValueError(f"{len(units)} conv units in the source, {len(targets)} in InceptionI3d")

@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
-import _runner_plugin  # noqa: F401
-from test_runner import make_folder
+import pytest
+from helpers.runs import make_folder
 
 from vfebench.runner import RunConfig, run
 from vfebench.runner.progress import Progress
+
+pytestmark = pytest.mark.usefixtures("runner_plugin")
 
 
 def test_lines_every_n_seconds_with_eta():

@@ -17,8 +17,9 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-sys.path.insert(0, str(Path(__file__).parent))
-import reference_degradation as ref  # noqa: E402
+sys.path.insert(0, str(Path(__file__).resolve().parents[2]))  # tests/, when run as a script
+from helpers import SHARED  # noqa: E402
+from helpers import reference_degradation as ref  # noqa: E402
 
 CLIPS = ["liveportrait_d0", "liveportrait_d12", "vexpress_RD_Radio10_0_clip_0"]
 RUNS = 10
@@ -99,7 +100,7 @@ def test_presets_within_the_reference_spread(shared_faces, name):
 if __name__ == "__main__":
     frames = int(sys.argv[1]) if len(sys.argv) > 1 else 24
     size = int(sys.argv[2]) if len(sys.argv) > 2 else 512
-    root = Path(__file__).resolve().parents[2] / "shared" / "data" / "faces"
+    root = SHARED / "data" / "faces"
     print(
         f"| clip | preset | crf | ours B/frame | reference B/frame (min–max, {RUNS} runs) | ours PSNR | reference PSNR |"
     )

@@ -20,6 +20,8 @@ torch = pytest.importorskip("torch")
 cv2 = pytest.importorskip("cv2")
 pytest.importorskip("facenet_pytorch")
 
+from helpers.integration_assets import tiny_ir_se_file  # noqa: E402
+
 from vfebench.assets import asset_dir  # noqa: E402
 from vfebench.metrics import build_metric  # noqa: E402
 from vfebench.metrics.base import FeatureStore, ScoreContext  # noqa: E402
@@ -38,17 +40,9 @@ def face512() -> np.ndarray:
 
 def _randomise(net) -> None:
     """Random weights that keep activations input-dependent (He-scaled convs, BN near identity)."""
-    from integration_assets import randomise
+    from helpers.integration_assets import randomise
 
     randomise(net, seed=0)
-
-
-def tiny_ir_se_file(path):
-    net = arcface.build_ir_se(widths=(8, 16, 24, 32), units=(1, 2, 1, 1))
-    _randomise(net)
-    path.parent.mkdir(parents=True, exist_ok=True)
-    torch.save(net.state_dict(), path)
-    return path
 
 
 # ----------------------------------------------------------------------------- IR-SE50

@@ -301,6 +301,7 @@ def _stable_hashes() -> dict[str, str]:
     return out
 
 
+@pytest.mark.slow  # ~25 s on 2 cores (50 repetitions)
 def test_apply_50_times_gives_one_hash_per_case():
     pr = build_preset("vfhq-x4")
     for h, w, t in APPLY_CASES:
@@ -319,8 +320,8 @@ def test_same_bytes_in_other_processes_thread_and_core_counts():
     import sys
 
     here = _stable_hashes()
-    code = "import json, tests.test_degrade as t; print(json.dumps(t._stable_hashes()))"
-    root = Path(__file__).resolve().parents[1]
+    code = "import json, tests.vfebench.degrade.test_degrade as t; print(json.dumps(t._stable_hashes()))"
+    root = Path(__file__).resolve().parents[3]
     env = {**os.environ, "PYTHONPATH": f"{root}{os.pathsep}{os.environ.get('PYTHONPATH', '')}"}
     runs = [([], {"OMP_NUM_THREADS": "1"}), ([], {"OMP_NUM_THREADS": "8", "OPENCV_FOR_THREADS_NUM": "3"})]
     if shutil.which("taskset") and len(os.sched_getaffinity(0)) > 1:

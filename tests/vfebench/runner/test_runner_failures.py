@@ -10,20 +10,19 @@ import sys
 import time
 from pathlib import Path
 
-import _runner_plugin  # noqa: F401  (registers t_shift, t_slow, t_bad, t_mae)
 import numpy as np
 import pytest
-from test_runner import cfg as runner_cfg
-from test_runner import make_folder, quiet
+from helpers.runs import make_folder, plugin_env, quiet
+from helpers.runs import run_config as runner_cfg
 
 from vfebench.runner import RunConfig, parse_method_spec, run
 from vfebench.video import read_clip, write_png_frames
 
-TESTS = Path(__file__).resolve().parent
+pytestmark = pytest.mark.usefixtures("runner_plugin")
 
 
 def cfg(data: Path, tmp: Path, **kw) -> RunConfig:
-    """test_runner's config with a cache inside ``tmp`` and no warm-up clip."""
+    """The runner tests' config with a cache inside ``tmp`` and no warm-up clip."""
     return runner_cfg(data, tmp, **{"cache": str(tmp / "cache"), "warmup": 0, **kw})
 
 
@@ -111,7 +110,7 @@ def test_bad_gt_clips_among_good_ones(tmp_path):
     man = json.loads((Path(rec["lq"]["root"]) / "manifest.json").read_text())
     assert set(man["failed"]) == bad and set(man["clips"]) == {"c0", "c1"}
     # the CLI says "partial" (exit 1), no traceback
-    env = {**os.environ, "PYTHONPATH": str(TESTS), "VFEBENCH_PLUGINS": "_runner_plugin"}
+    env = plugin_env()
     r = subprocess.run(
         [sys.executable, "-m", "vfebench", "run", "--method", "bicubic", "--dataset", f"folder:{data}",
          "--metrics", "t_mae", "--out", str(tmp_path / "cli"), "--cache", str(tmp_path / "cache"), "--quiet"],
@@ -165,8 +164,7 @@ def _meta_files(cache: Path) -> dict[str, int]:
 def test_keyboard_interrupt_leaves_a_resumable_state(tmp_path):
     data = make_folder(tmp_path / "gt", n=5, t=2, size=32)
     cache = tmp_path / "cache"
-    env = {**os.environ, "PYTHONPATH": str(TESTS), "VFEBENCH_PLUGINS": "_runner_plugin",
-           "VFEBENCH_CACHE": str(tmp_path / "vc")}  # fmt: skip
+    env = plugin_env(VFEBENCH_CACHE=str(tmp_path / "vc"))
     args = [sys.executable, "-m", "vfebench", "run", "--method", "t_slow:delay=0.5", "--dataset", f"folder:{data}",
             "--metrics", "t_mae", "--out", str(tmp_path / "run"), "--cache", str(cache), "--warmup", "0", "--quiet"]  # fmt: skip
     p = subprocess.Popen(args, env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)

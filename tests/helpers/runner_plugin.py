@@ -1,6 +1,8 @@
-"""Test plugin (loaded through $VFEBENCH_PLUGINS): small methods and a hand-checkable metric.
+"""Test components: small methods and hand-checkable metrics.
 
-Registered on import: methods ``t_shift`` (adds ``amount`` to every pixel after bicubic),
+Nothing is registered on import: the ``runner_plugin`` fixture (``tests/conftest.py``) adds
+them for one test (:func:`register`), child processes load :mod:`helpers.runner_plugin_autoload`
+through ``$VFEBENCH_PLUGINS``. Methods ``t_shift`` (adds ``amount`` to every pixel after bicubic),
 ``t_slow`` (bicubic, sleeps ``delay`` seconds per clip), ``t_bad`` (misbehaves on chosen clips);
 metric ``t_mae`` (mean absolute error per frame, modes ``clean`` / ``alt`` where ``alt`` is
 the mean squared error).
@@ -111,11 +113,6 @@ class SetMAE(MAE):
         return SetResult(max(r.value for r in res), res, {"n": len(res)})
 
 
-for _n, _c in (("t_shift", Shift), ("t_slow", Slow), ("t_bad", Bad)):
-    if _n not in METHODS:
-        METHODS.register(_n, _c)
-
-
 class Brightness(FrameMetric):
     """No-reference: mean intensity of the frame (0..255)."""
 
@@ -127,6 +124,23 @@ class Brightness(FrameMetric):
         return pred.reshape(len(pred), -1).mean(axis=1).astype(np.float64)
 
 
-for _n, _c in (("t_mae", MAE), ("t_setmae", SetMAE), ("t_bright", Brightness)):
-    if _n not in METRICS:
-        METRICS.register(_n, _c)
+TEST_METHODS = {"t_shift": Shift, "t_slow": Slow, "t_bad": Bad}
+TEST_METRICS = {"t_mae": MAE, "t_setmae": SetMAE, "t_bright": Brightness}
+
+
+def register(monkeypatch) -> None:
+    """Add the test methods and metrics to the registries until ``monkeypatch`` is undone."""
+    from helpers.registries import add
+
+    for n, c in TEST_METHODS.items():
+        add(monkeypatch, METHODS, n, c)
+    for n, c in TEST_METRICS.items():
+        add(monkeypatch, METRICS, n, c)
+
+
+def register_for_process() -> None:
+    """Register them for the rest of this process (a ``vfebench`` child process's plugin)."""
+    for reg, comps in ((METHODS, TEST_METHODS), (METRICS, TEST_METRICS)):
+        for n, c in comps.items():
+            if n not in reg:
+                reg.register(n, c)

@@ -10,48 +10,22 @@ import sys
 import time
 from pathlib import Path
 
-import _runner_plugin  # noqa: F401  (registers t_shift, t_slow, t_bad, t_mae)
 import numpy as np
 import pytest
+from helpers import runner_plugin as _runner_plugin
+from helpers.runs import make_folder, plugin_env, quiet
+from helpers.runs import run_config as cfg
 
 from vfebench.errors import InputError, MissingAssetError, UnknownNameError
-from vfebench.runner import RunConfig, parse_method_spec, run, validate_output
+from vfebench.runner import parse_method_spec, run, validate_output
 from vfebench.video import Clip, write_png_frames
 
-TESTS = Path(__file__).resolve().parent
-
-
-def make_folder(root: Path, n: int = 2, t: int = 4, size: int = 64, seed: int = 0) -> Path:
-    rng = np.random.default_rng(seed)
-    yy, xx = np.mgrid[0:size, 0:size]
-    for i in range(n):
-        base = ((xx * (i + 2) + yy * 3) % 256).astype(np.uint8)
-        frames = np.stack([np.roll(base, k, axis=1) for k in range(t)])[..., None].repeat(3, axis=3)
-        frames = np.clip(frames.astype(int) + rng.integers(0, 20, frames.shape), 0, 255).astype(np.uint8)
-        write_png_frames(frames, root / f"c{i}")
-    return root
+pytestmark = pytest.mark.usefixtures("runner_plugin")
 
 
 @pytest.fixture
 def data(tmp_path) -> Path:
     return make_folder(tmp_path / "gt")
-
-
-def cfg(data: Path, tmp: Path, **kw) -> RunConfig:
-    base = dict(
-        methods=["bicubic"],
-        dataset=f"folder:{data}",
-        metrics=["t_mae"],
-        out=str(tmp / "run"),
-        progress=False,
-        overwrite=True,
-    )
-    base.update(kw)
-    return RunConfig(**base)
-
-
-def quiet(_msg: str) -> None:
-    pass
 
 
 def test_record_schema_and_values(data, tmp_path):
@@ -269,7 +243,7 @@ def test_killed_run_resumes_without_recomputing(tmp_path):
     """Kill a real `vfebench run` mid-run; the re-run reuses every finished clip and matches."""
     data = make_folder(tmp_path / "gt", n=6, t=3, size=32)
     cache = tmp_path / "runcache"
-    env = {**os.environ, "PYTHONPATH": str(TESTS), "VFEBENCH_PLUGINS": "_runner_plugin"}
+    env = plugin_env()
     args = ["run", "--method", "t_slow:delay=0.6", "--method", "bicubic", "--dataset", f"folder:{data}",
             "--metrics", "t_mae", "--out", str(tmp_path / "run"), "--cache", str(cache), "--warmup", "0", "--quiet"]  # fmt: skip
     p = subprocess.Popen(

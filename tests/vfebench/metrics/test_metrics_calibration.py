@@ -15,6 +15,7 @@ from pathlib import Path
 
 import numpy as np
 import pytest
+from helpers import SHARED
 
 from vfebench.cli import main as cli
 from vfebench.errors import InputError
@@ -23,7 +24,7 @@ from vfebench.metrics import calibration as cal
 CALIB = Path(
     os.environ.get(
         "VFEBENCH_SHARED_CALIB",
-        Path(__file__).resolve().parents[2] / "shared" / "data" / "calibration" / "pyiqa",
+        SHARED / "data" / "calibration" / "pyiqa",
     )
 )
 

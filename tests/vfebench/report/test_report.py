@@ -10,11 +10,12 @@ from pathlib import Path
 
 import numpy as np
 import pytest
+from helpers import DATA
 
 from vfebench.report import stats, tables
 from vfebench.results import SCHEMA, SCHEMA_VERSION
 
-GOLDEN = Path(__file__).resolve().parent / "golden"
+GOLDEN = DATA / "golden"
 UPDATE = os.environ.get("VFEBENCH_UPDATE_GOLDEN") == "1"
 
 
@@ -187,9 +188,8 @@ class _Media(_Collect):
 
 
 @pytest.fixture(scope="module")
-def small_run(tmp_path_factory):
-    import _runner_plugin  # noqa: F401
-    from test_runner import make_folder
+def small_run(tmp_path_factory, runner_plugin):
+    from helpers.runs import make_folder
 
     from vfebench.runner import RunConfig, run
 

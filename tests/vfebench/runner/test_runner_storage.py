@@ -4,7 +4,6 @@
 from __future__ import annotations
 
 import json
-import os
 import shutil
 import signal
 import subprocess
@@ -12,19 +11,17 @@ import sys
 import time
 from pathlib import Path
 
-import _runner_plugin  # noqa: F401
 import numpy as np
 import pytest
-from test_runner import make_folder
+from helpers.runs import make_folder, plugin_env
 
 from vfebench.video import read_clip
 
-TESTS = Path(__file__).resolve().parent
+pytestmark = pytest.mark.usefixtures("runner_plugin")
 
 
 def _env(tmp: Path) -> dict[str, str]:
-    return {**os.environ, "PYTHONPATH": str(TESTS), "VFEBENCH_PLUGINS": "_runner_plugin",
-            "VFEBENCH_CACHE": str(tmp / "vc"), "OMP_NUM_THREADS": "1"}  # fmt: skip
+    return plugin_env(VFEBENCH_CACHE=str(tmp / "vc"), OMP_NUM_THREADS="1")
 
 
 def _args(
@@ -113,6 +110,7 @@ def _meta_files(cache: Path) -> dict[str, int]:
     return {str(p): p.stat().st_mtime_ns for p in (cache / "restored").rglob("meta.json")}
 
 
+@pytest.mark.slow  # ~16–18 s on 2 cores
 def test_sigkill_at_random_moments_then_resume(tmp_path):
     """SIGKILL a real run at 5 random moments; every re-run keeps what finished; the final record
     equals an uninterrupted run's apart from timings."""

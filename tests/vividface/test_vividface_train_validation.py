@@ -1,6 +1,6 @@
 """``vividface train`` validates with the torchmetrics face of vfebench (LPIPS, IDS, AKD) and logs it.
 
-Stand-in weights (``tests/integration_assets.py``) are pinned for LPIPS and IDS so the real
+Stand-in weights (``tests/helpers/integration_assets.py``) are pinned for LPIPS and IDS so the real
 asset route loads them. The logged values are checked against the vfebench metrics called on the
 same decoded held-out windows.
 """
@@ -19,7 +19,7 @@ pytest.importorskip("torchmetrics")
 pytest.importorskip("mediapipe")
 pytest.importorskip("facenet_pytorch")
 
-import integration_assets as ia  # noqa: E402
+from helpers import integration_assets as ia  # noqa: E402
 
 from vfebench.errors import MissingAssetError  # noqa: E402
 
@@ -38,10 +38,10 @@ def _cfg(tmp_path, **kw):
     )
 
 
-def _weights(tmp_path, monkeypatch, specs):
+def _weights(weights_dir, monkeypatch, specs):
     from vfebench import assets
 
-    files = ia.write_weights(tmp_path / "w", ia.assets_for(specs))
+    files = ia.write_weights(weights_dir, ia.assets_for(specs))
     ia.register(monkeypatch, files)
     d = assets.asset_dir()
     d.mkdir(parents=True, exist_ok=True)
@@ -49,9 +49,10 @@ def _weights(tmp_path, monkeypatch, specs):
         (d / p.name).symlink_to(p)
 
 
-def test_train_validates_and_logs_lpips_ids_akd(tmp_path, monkeypatch):
+@pytest.mark.slow  # ~12–30 s on 2 cores
+def test_train_validates_and_logs_lpips_ids_akd(tmp_path, weights_dir, monkeypatch):
     torch.set_num_threads(2)
-    _weights(tmp_path, monkeypatch, SPECS)
+    _weights(weights_dir, monkeypatch, SPECS)
     from vividface.train import train
 
     cfg = _cfg(

@@ -123,7 +123,7 @@ def face512() -> np.ndarray:
 def test_bfvr_detector_and_ids_mode_use_the_reference_recipe(face512, tmp_path):
     torch = pytest.importorskip("torch")
     pytest.importorskip("facenet_pytorch")
-    from test_metrics_face_nets import tiny_ir_se_file
+    from helpers.integration_assets import tiny_ir_se_file
 
     from vfebench.metrics import build_metric
     from vfebench.metrics.base import FeatureStore, ScoreContext

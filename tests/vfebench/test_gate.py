@@ -5,11 +5,10 @@ from __future__ import annotations
 
 import copy
 import json
-from pathlib import Path
 
-import _runner_plugin  # noqa: F401
 import pytest
-from test_runner import make_folder
+from helpers import REPO
+from helpers.runs import make_folder
 
 from vfebench.cli import main as cli
 from vfebench.gate import (
@@ -24,7 +23,7 @@ from vfebench.gate import (
 )
 from vfebench.runner import RunConfig, run
 
-REPO = Path(__file__).resolve().parents[1]
+pytestmark = pytest.mark.usefixtures("runner_plugin")
 
 
 def _run(data, out, cache, **kw):
@@ -45,7 +44,7 @@ def shifted(rec, method, key, amount):
 
 
 @pytest.fixture(scope="module")
-def pair(tmp_path_factory):
+def pair(tmp_path_factory, runner_plugin):
     tmp = tmp_path_factory.mktemp("gate")
     data = make_folder(tmp / "gt", n=3, t=3)
     a = _run(data, tmp / "a", tmp / "cache_a")

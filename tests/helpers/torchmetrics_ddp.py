@@ -1,4 +1,4 @@
-"""Worker of ``test_torchmetrics.test_ddp_two_processes_equal_one`` (spawned, one per rank).
+"""Worker of ``tests/vfebench/torchmetrics/test_torchmetrics.py::test_ddp_two_processes_equal_one`` (spawned, one per rank).
 
 Each rank joins a gloo process group on localhost, re-declares the parent's stand-in weights
 (the asset catalogue patch of the parent test does not cross processes; the asset directory
@@ -18,11 +18,12 @@ from pathlib import Path
 def run(
     rank: int, world: int, port: int, data: str, specs: list[str], files: dict[str, str], out: str
 ) -> None:
-    import integration_assets as ia
     import numpy as np
     import pytest
     import torch
     import torch.distributed as dist
+
+    from helpers import integration_assets as ia
 
     torch.set_num_threads(1)
     mp = pytest.MonkeyPatch()

@@ -69,7 +69,7 @@ def test_singular_covariances_stay_finite_and_eps_is_small(rng):
 
 # ------------------------------------------------------------------------------ I3D networks
 def _tiny_i3d(seed: int = 0):
-    from integration_assets import tiny_i3d
+    from helpers.integration_assets import tiny_i3d
 
     return tiny_i3d(seed)
 

@@ -1,6 +1,6 @@
 """Every weighted metric through the real CLI: assets import → run → score → report → gate → re-run.
 
-Weights are small random networks in each asset's real file format (``tests/integration_assets.py``),
+Weights are small random networks in each asset's real file format (``tests/helpers/integration_assets.py``),
 declared as test assets with their sha256 and brought in with ``vfebench assets import DIR``, so
 the metrics load them through the normal ``asset_path`` route. The dataset is the embedded demo
 (2 clips × 10 frames, 128×128), restored by ``identity`` and ``bicubic`` after the ``vfhq-x4``
@@ -12,7 +12,7 @@ recomputes nothing; the metric called directly and ``vfebench score`` on the sto
 give the run's numbers.
 
 The non-slow test covers LPIPS, CLIP-IQA, IDS, AKD (MediaPipe), FaceCons, FasterVQA and FVD
-(per-video and dataset); the slow one LPIPS-VGG and MUSIQ (both hard-code full-size networks:
+(per-video and dataset); the slow one (3-frame clips) LPIPS-VGG and MUSIQ (both hard-code full-size networks:
 ~59 MB and ~108 MB of random weights), IDS with the insightface ONNX backend and AKD with FAN-68.
 """
 
@@ -31,7 +31,7 @@ pytest.importorskip("pyiqa")
 pytest.importorskip("mediapipe")
 pytest.importorskip("facenet_pytorch")
 
-import integration_assets as ia  # noqa: E402
+from helpers import integration_assets as ia  # noqa: E402
 
 from vfebench import assets  # noqa: E402
 from vfebench.cli import main as cli  # noqa: E402
@@ -43,17 +43,14 @@ pytestmark = [
 ]
 
 DATASET = "demo,num_clips=2,num_frames=10,size=128"
+#: the slow test checks loading and reporting of full-size networks and alternative backends,
+#: not temporal behaviour: 3 frames per clip (the face metrics analyse every frame at 512×512)
+SLOW_DATASET = "demo,num_clips=2,num_frames=3,size=128"
 METHODS = ("identity", "bicubic")
 FVD_SET = "fvd:dataset:window=10"  # one window per 10-frame clip
 FAST = ["psnr", "ssim", "lpips", "clipiqa", "ids", "akd", "facecons", "fastervqa", "fvd", FVD_SET]
 SLOW = ["lpips_vgg", "musiq", "ids:backend=insightface", "akd:backend=fan68"]
 TABLE1 = ("PSNR", "SSIM", "LPIPS", "IDS", "AKD*", "FaceCons", "FasterVQA", "FVD")
-
-
-@pytest.fixture(scope="module")
-def weights_dir(tmp_path_factory) -> Path:
-    """All test weights, built once per module (each file under its pinned name)."""
-    return tmp_path_factory.mktemp("weights")
 
 
 def _bring(weights_dir: Path, tmp_path: Path, metrics: list[str], monkeypatch) -> tuple[Path, dict[str, str]]:
@@ -75,11 +72,11 @@ def _run_cli(capsys, *argv: str) -> tuple[int, str, str]:
     return rc, out.out, out.err
 
 
-def _run_args(metrics: list[str], out: Path, cache: Path) -> list[str]:
+def _run_args(metrics: list[str], out: Path, cache: Path, dataset: str = DATASET) -> list[str]:
     args = ["run"]
     for m in METHODS:
         args += ["--method", m]
-    args += ["--dataset", DATASET, "--preset", "vfhq-x4", "--seed", "0", "--metrics", ",".join(metrics)]
+    args += ["--dataset", dataset, "--preset", "vfhq-x4", "--seed", "0", "--metrics", ",".join(metrics)]
     return args + ["--out", str(out), "--cache", str(cache), "--no-progress"]
 
 
@@ -117,6 +114,7 @@ def _check_record(rec: dict, metrics: list[str], pins: dict[str, str]) -> None:
         assert fvd_set["level"] == "set" and fvd_set["options"] == {"window": 10}
 
 
+@pytest.mark.slow  # ~90–100 s on 2 cores: every weighted metric through run/score/report/gate
 def test_weighted_metrics_end_to_end(weights_dir, tmp_path, monkeypatch, capsys):
     torch.set_num_threads(2)
     metrics = FAST
@@ -234,7 +232,7 @@ def test_full_size_and_alternative_backends_end_to_end(weights_dir, tmp_path, mo
     assert rc == 0 and all(f"{n}: imported" in out for n in pins)
 
     run_dir, cache = tmp_path / "run", tmp_path / "cache"
-    rc, _, err = _run_cli(capsys, *_run_args(metrics, run_dir, cache))
+    rc, _, err = _run_cli(capsys, *_run_args(metrics, run_dir, cache, SLOW_DATASET))
     assert rc == 0, err
     rec = json.loads((run_dir / "run.json").read_text())
     _check_record(rec, metrics, pins)
@@ -266,7 +264,7 @@ def test_full_size_and_alternative_backends_end_to_end(weights_dir, tmp_path, mo
 
     rc, out, _ = _run_cli(capsys, "gate", "--baseline", str(run_dir), "--candidate", str(run_dir))
     assert rc == 0 and "PASS" in out
-    rc, _, err = _run_cli(capsys, *_run_args(metrics, tmp_path / "run2", cache))
+    rc, _, err = _run_cli(capsys, *_run_args(metrics, tmp_path / "run2", cache, SLOW_DATASET))
     rec2 = json.loads((tmp_path / "run2" / "run.json").read_text())
     assert rc == 0 and rec2["cache"]["restored_computed"] == 0 and rec2["cache"]["scores_computed"] == 0
 

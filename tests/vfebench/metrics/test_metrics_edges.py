@@ -168,10 +168,10 @@ def test_declared_options_are_accepted_and_enter_the_identity():
 
 
 # ----------------------------------------------------------------------------- weights=PATH
-def _weights_file(tmp_path, asset: str):
-    import integration_assets as ia
+def _weights_file(weights_dir, asset: str):
+    from helpers import integration_assets as ia
 
-    return ia.write_weights(tmp_path / "w", [asset])[asset]
+    return ia.write_weights(weights_dir, [asset])[asset]
 
 
 WEIGHTED = [
@@ -185,7 +185,9 @@ WEIGHTED = [
 
 @pytest.mark.filterwarnings("ignore::UserWarning")
 @pytest.mark.parametrize("spec,files,shape,ref", WEIGHTED, ids=[w[0] for w in WEIGHTED])
-def test_weights_option_loads_that_file_through_the_real_loader(tmp_path, rng, spec, files, shape, ref):
+def test_weights_option_loads_that_file_through_the_real_loader(
+    tmp_path, weights_dir, rng, spec, files, shape, ref
+):
     """No asset is installed (isolated, offline asset dir): the metric must load the given file
     (the catalogue asset would be missing), record its sha256, and score with it. The face
     metrics (ids, facecons, akd:backend=fan68) and FVD are covered the same way in their own
@@ -197,7 +199,7 @@ def test_weights_option_loads_that_file_through_the_real_loader(tmp_path, rng, s
     from vfebench.errors import MissingAssetError
     from vfebench.utils import sha256_file
 
-    paths = {opt: _weights_file(tmp_path, asset) for opt, asset in files.items()}
+    paths = {opt: _weights_file(weights_dir, asset) for opt, asset in files.items()}
     assert not any((assets.asset_dir() / p.name).exists() for p in paths.values())
     opts = {opt: str(p) for opt, p in paths.items()}
     m = build_metric(spec, **opts)

@@ -3,17 +3,16 @@
 from __future__ import annotations
 
 import json
-from pathlib import Path
 
-import _runner_plugin  # noqa: F401  (t_bad)
 import pytest
+from helpers import DATA
+from helpers.runs import make_folder
 
 from vfebench import results
 from vfebench.errors import InputError
 
-ROOT = Path(__file__).resolve().parents[1]
 #: a version-1 record as the pre-v2 code wrote it (the smoke baseline blessed at 4637a59, kept frozen)
-V1 = ROOT / "tests" / "golden" / "run-record-v1.json"
+V1 = DATA / "golden" / "run-record-v1.json"
 
 
 def test_version_1_record_is_read_and_upgraded():
@@ -31,9 +30,7 @@ def test_version_1_record_is_read_and_upgraded():
     assert typed.clips[0].clip_id == raw["clips"][0]["clip_id"]
 
 
-def test_version_2_round_trip_keeps_every_field(tmp_path):
-    from test_runner import make_folder
-
+def test_version_2_round_trip_keeps_every_field(tmp_path, runner_plugin):
     from vfebench.runner import RunConfig, run
 
     data = make_folder(tmp_path / "gt", n=2, t=2, size=32)

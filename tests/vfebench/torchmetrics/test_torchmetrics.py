@@ -3,7 +3,7 @@ clips; metadata, inputs and errors; two-process gloo DDP equals one process; PSN
 torchmetrics' own implementations.
 
 Weighted metrics load small random stand-in weights in each asset's real format
-(``tests/integration_assets.py``), pinned and placed in the isolated asset directory, so the
+(``tests/helpers/integration_assets.py``), pinned and placed in the isolated asset directory, so the
 normal ``asset_path`` route (hash check included) loads them. Clips are the embedded demo (a
 real face photograph with head motion) at small sizes; predictions are the GT with seeded noise.
 """
@@ -22,7 +22,7 @@ import pytest
 torch = pytest.importorskip("torch")
 pytest.importorskip("torchmetrics")
 
-import integration_assets as ia  # noqa: E402
+from helpers import integration_assets as ia  # noqa: E402
 
 from vfebench.cli import main as cli  # noqa: E402
 from vfebench.errors import InputError  # noqa: E402
@@ -69,11 +69,6 @@ def batch(pairs, ids, side: int, as_float: bool = False):
     """``B×T×3×H×W`` tensor of one side (0 = pred, 1 = gt) of the given clips."""
     x = torch.from_numpy(np.stack([pairs[c][side] for c in ids])).permute(0, 1, 4, 2, 3).contiguous()
     return x.double() / 255.0 if as_float else x
-
-
-@pytest.fixture(scope="module")
-def weights_dir(tmp_path_factory) -> Path:
-    return tmp_path_factory.mktemp("tm-weights")
 
 
 @pytest.fixture
@@ -129,7 +124,7 @@ CASES = {
 
 #: alternative backends (FAN-68 is a full-size hour-glass, ~4 min here): slow tier, like the
 #: integration test's
-SLOW_CASES = ("face_backends",)
+SLOW_CASES = ("face_backends", "video", "ids_dlib")  # video ~11–32 s, ids_dlib ~24 s on 2 cores
 
 
 @pytest.mark.parametrize(
@@ -308,9 +303,10 @@ def _free_port() -> int:
         return s.getsockname()[1]
 
 
+@pytest.mark.slow  # ~13–23 s on 2 cores (two spawned ranks)
 def test_ddp_two_processes_equal_one(tmp_path, stand_in_weights):
     import torch.multiprocessing as mp
-    import torchmetrics_ddp as worker
+    from helpers import torchmetrics_ddp as worker
 
     import vfebench.torchmetrics as vt
 

@@ -1,6 +1,6 @@
 """Small random weights for every weighted metric, in each asset's real file format.
 
-Used by ``tests/test_integration_weighted.py``. :func:`write_weights` writes one file per asset
+Used by ``tests/integration/test_integration_weighted.py`` and the metric tests. :func:`write_weights` writes one file per asset
 under its pinned file name (``Asset.filename``) into a folder; :func:`register` declares test
 assets with those files' sha256 and sizes (monkeypatched into the catalogue, so nothing
 persists past the test); then ``vfebench assets import DIR`` and the normal ``asset_path`` route
@@ -64,6 +64,19 @@ def randomise(net, seed: int = 0) -> None:
                 t.copy_(0.5 + 0.5 * torch.rand(t.shape, generator=g))
             else:
                 t.copy_(torch.randn(t.shape, generator=g) * (2.0 / t[0].numel()) ** 0.5)
+
+
+def tiny_ir_se_file(path: Path) -> Path:
+    """A tiny IR-SE (widths 8–32, units 1-2-1-1) state dict saved with ``torch.save`` at ``path``."""
+    import torch
+
+    from vfebench.metrics.features import arcface
+
+    net = arcface.build_ir_se(widths=(8, 16, 24, 32), units=(1, 2, 1, 1))
+    randomise(net, seed=0)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    torch.save(net.state_dict(), path)
+    return path
 
 
 # ----------------------------------------------------------------------------- builders

@@ -1,0 +1,19 @@
+#!/usr/bin/env bash
+# Lint step (CI runs it after the tests): ruff check + format check on the whole tree, then mypy
+# on vfebench/ (config: [tool.mypy] in pyproject.toml). Needs the test extra (ruff and mypy are
+# pinned in constraints.txt): `pip install -c constraints.txt -e ".[test]"`, or run
+# `scripts/test.sh` once, which creates ./.venv; this script uses ./.venv when it exists.
+#
+#   scripts/lint.sh            # everything
+#   scripts/lint.sh mypy       # mypy only (e.g. after a merge)
+set -euo pipefail
+cd "$(dirname "$0")/.."
+if [ -z "${VIRTUAL_ENV:-}" ] && [ -x .venv/bin/python ]; then . .venv/bin/activate; fi
+what=${1:-all}
+if [[ "$what" == all || "$what" == ruff ]]; then
+  ruff check .
+  ruff format --check .
+fi
+if [[ "$what" == all || "$what" == mypy ]]; then
+  python -m mypy
+fi
