@@ -75,6 +75,8 @@ class ExternalMethod(Method, abc.ABC):
     weights: ClassVar[tuple[BaselineWeight, ...]] = ()
     env_setup: ClassVar[tuple[str, ...]] = ()
     extras = ()
+    # local plumbing: never in the run's method label (nor, via Method.fingerprint, its config)
+    plumbing = ("repo", "python", "timeout")
 
     # ---------------------------------------------------------------- configuration
     def _env_key(self, what: str) -> str:

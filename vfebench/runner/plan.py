@@ -11,7 +11,6 @@ computed.
 from __future__ import annotations
 
 import json
-import os
 import re
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
@@ -89,20 +88,15 @@ _NOT_IDENTITY = (
 
 
 def load_plugins() -> list[str]:
-    """Import the modules named in ``$VFEBENCH_PLUGINS`` (comma-separated).
+    """Import the modules named in ``$VFEBENCH_PLUGINS`` (see :func:`vfebench.registry.load_env_plugins`).
 
     A plugin registers its own methods or metrics at import time
     (``METHODS.register("mine", MyMethod)``), so ``vfebench run --method mine`` finds them.
+    Installed plugins need none of this: they declare entry points (``vfebench.methods`` ...).
     """
-    import importlib
+    from vfebench.registry import load_env_plugins
 
-    names = [n.strip() for n in os.environ.get("VFEBENCH_PLUGINS", "").split(",") if n.strip()]
-    for n in names:
-        try:
-            importlib.import_module(n)
-        except ImportError as exc:
-            raise InputError(f"VFEBENCH_PLUGINS: cannot import {n!r} ({exc})") from exc
-    return names
+    return load_env_plugins()
 
 
 @dataclass
@@ -140,6 +134,17 @@ def parse_method_spec(spec: str) -> MethodSpec:
     name = base.rpartition(":")[2] if ":" in base else base
     label = name + (f"[{','.join(f'{k}={v}' for k, v in config.items())}]" if config else "")
     return MethodSpec(label=label, target=base, config=config)
+
+
+def label_method_spec(spec: MethodSpec) -> MethodSpec:
+    """Set ``spec.label`` from the method class (:meth:`Method.spec_label`: plumbing keys such as
+    ``repo=``/``python=`` paths never appear in a label). Separate from the parsing on purpose."""
+    cls = load_method_class(spec.target)
+    name = spec.target.rpartition(":")[2] if ":" in spec.target else spec.target
+    hook = getattr(cls, "spec_label", None)
+    if callable(hook):
+        spec.label = hook(name, dict(spec.config))
+    return spec
 
 
 def load_method_class(target: str):
@@ -356,7 +361,7 @@ def make_plan(cfg: RunConfig) -> Plan:
         raise InputError(f"--timeout must be > 0 seconds, got {cfg.timeout}")
     if cfg.isolation not in ("process", "inprocess"):
         raise InputError(f"isolation must be 'process' or 'inprocess', got {cfg.isolation!r}")
-    specs = [parse_method_spec(s) for s in cfg.methods]
+    specs = [label_method_spec(parse_method_spec(s)) for s in cfg.methods]
     labels = [s.label for s in specs]
     dup = sorted({lb for lb in labels if labels.count(lb) > 1})
     if dup:
