@@ -597,3 +597,93 @@ def prepare_clip(
         "boxes": [None if b is None else [round(v, 2) for v in b] for b in boxes],
         "params": params,
     }
+
+
+# ----------------------------------------------------------------------------- aligned inputs
+#: a crop upscaled by more than this factor is reported by ``vfebench prepare``
+UPSCALE_WARN = 1.10
+
+
+def aligned_params(
+    size: int = 512, *, max_frames: int | None = None, resample: str = "lanczos"
+) -> dict[str, Any]:
+    """The parameters of :func:`prepare_aligned` (validated), as a JSON-ready dict."""
+    if size < 1:
+        raise InputError(f"size must be a positive number of pixels, got {size}")
+    if resample not in RESAMPLES:
+        raise InputError(f"resample must be one of {RESAMPLES}, got {resample!r}")
+    if max_frames is not None and max_frames < 1:
+        raise InputError(f"max_frames must be at least 1, got {max_frames}")
+    return {
+        "faceregion_version": VERSION,
+        "mode": "aligned",
+        "size": size,
+        "resample": resample,
+        "max_frames": max_frames,
+    }
+
+
+def prepare_aligned(
+    path: str | os.PathLike,
+    out_dir: str | os.PathLike,
+    size: int = 512,
+    *,
+    max_frames: int | None = None,
+    resample: str = "lanczos",
+    clip_id: str | None = None,
+    progress: Callable[[int], None] | None = None,
+) -> dict[str, Any]:
+    """Already-aligned square faces (HDTF, most talking-head sets) → ``out_dir/%08d.png``.
+
+    No detection, never a crop: a square source of side ``size`` is written as it decodes
+    (PNG, lossless: the frames read back are the decoded input frames, bit for bit); another
+    square side is resized whole to ``size`` (``resample``). A non-square source is an
+    InputError (it is not aligned; prepare it without ``--aligned``). Returns a record like
+    :func:`prepare_clip`'s (``window`` covers the whole frame; ``aligned: true``).
+    """
+    from vfebench.video import clip_id_of, iter_frames, probe, write_png_frames
+
+    path = Path(path)
+    cid = clip_id or clip_id_of(path)
+    params = aligned_params(size, max_frames=max_frames, resample=resample)
+    info = probe(path)
+    h, w = info.height, info.width
+    if h != w:
+        raise InputError(
+            f"{path}: frames are {w}×{h}, not square, so not an aligned face clip; drop --aligned to detect "
+            "and crop the face, or crop it yourself first"
+        )
+    n = 0
+
+    def frames() -> Iterator[np.ndarray]:
+        nonlocal n
+        whole = Window(0, 0, h, h)
+        for fr in iter_frames(path, max_frames=max_frames):
+            if fr.shape[:2] != (h, w):
+                raise InputError(f"{path}: frame {n} is {fr.shape[1]}×{fr.shape[0]}, the first is {w}×{h}")
+            n += 1
+            if progress is not None:
+                progress(2)
+            yield fr if h == size else crop_frame(fr, whole, size, resample)
+
+    write_png_frames(frames(), out_dir)
+    return {
+        "clip": cid,
+        "status": "ok",
+        "source": str(path),
+        "frames": n,
+        "fps": info.fps,
+        "source_size": [h, w],
+        "size": size,
+        "aligned": True,
+        "resized": h != size,
+        "window": {"x0": 0, "y0": 0, "side": h},
+        "upscaled": h < size,
+        "params": params,
+    }
+
+
+def upscale_factor(rec: dict[str, Any]) -> float | None:
+    """Output side / source window side of a prepare record (None when unknown)."""
+    side = (rec.get("window") or {}).get("side")
+    return rec["size"] / side if side and rec.get("size") else None
