@@ -333,6 +333,8 @@ class Plan:
         metrics: metric key → metric (not set up).
         skipped: default-set metrics left out → reason.
         lq_preset: the degradation preset for synthetic LQ, or None for shipped / real LQ.
+        warnings: things about the inputs that are probably not what was meant
+            (:mod:`vfebench.runner.sanity`); the run logs and records them, and goes on.
     """
 
     cfg: RunConfig
@@ -346,6 +348,7 @@ class Plan:
     metrics: MappingProxyType
     skipped: MappingProxyType
     lq_preset: str | None
+    warnings: tuple[str, ...] = ()
 
 
 def make_plan(cfg: RunConfig) -> Plan:
@@ -394,6 +397,9 @@ def make_plan(cfg: RunConfig) -> Plan:
 
     if not has_gt or ships_lq(source, ids):
         lq_preset = None
+    from vfebench.runner.sanity import dataset_warnings
+
+    warnings = tuple(dataset_warnings(cfg.dataset, source, ids, lq_preset))
     return Plan(
         cfg=cfg,
         run_id=run_id,
@@ -406,4 +412,5 @@ def make_plan(cfg: RunConfig) -> Plan:
         metrics=MappingProxyType(metrics),
         skipped=MappingProxyType(skipped),
         lq_preset=lq_preset,
+        warnings=warnings,
     )
