@@ -91,6 +91,10 @@ def test_missing_clip_fails_alone_and_changed_folder_is_another_method(restored,
     assert rows["astronaut_b"]["status"] == "failed"
     assert "no restored clip 'astronaut_b'" in rows["astronaut_b"]["reason"]
     assert rec["methods"]["mine2"]["timing_source"] == "not measured"  # label: the folder's name
+    from vfebench.report.tables import build_tables, render_md
+
+    (t3,) = build_tables([rec], layouts=["table3"])
+    assert "Time of mine2: not measured" in render_md(t3)
     # one changed pixel = a new fingerprint (content hashes, not paths or dates)
     f = sorted((mine / "astronaut_a").glob("*.png"))[0]
     import cv2
