@@ -168,3 +168,17 @@ def test_core_registry_names_nothing_outside_vfebench():
         for n in reg:
             if reg.origin(n) == "builtin":
                 assert reg.target(n).startswith("vfebench."), (reg.kind, n, reg.target(n))
+
+
+def test_an_entry_point_cannot_take_a_core_name(monkeypatch, capsys):
+    import vfebench.registry as R
+
+    monkeypatch.setattr(
+        R,
+        "entry_point_targets",
+        lambda group: [("a", "other.mod:Thing", "entry point other"), ("z", "m:Z", "entry point other")],
+    )
+    reg: Registry = Registry("method", {"a": "vfebench.methods.trivial:Bicubic"}, group="vfebench.methods")
+    assert reg.names() == ["a", "z"]
+    assert reg.origin("a") == "builtin" and reg.origin("z") == "entry point other"
+    assert "'a' from entry point other (other.mod:Thing) ignored" in capsys.readouterr().err

@@ -101,16 +101,16 @@ class Identity(_Resize):
     name = "identity"
     scale = 1
     _flag = "INTER_NEAREST"
-    description = "LQ as is (nearest-neighbour to the GT size when sizes differ)"
+    description = "LQ as is (nearest-neighbour to the GT size when sizes differ); size=, scale= without GT"
 
 
 class Bicubic(_Resize):
     name = "bicubic"
     _flag = "INTER_CUBIC"
-    description = "LQ upsampled to the GT size with OpenCV bicubic"
+    description = "OpenCV bicubic to the GT size (no GT: input size, or size=512 / scale=4)"
 
 
 class Lanczos(_Resize):
     name = "lanczos"
     _flag = "INTER_LANCZOS4"
-    description = "LQ upsampled to the GT size with OpenCV Lanczos-4"
+    description = "OpenCV Lanczos-4 to the GT size (no GT: input size, or size=512 / scale=4)"
