@@ -191,8 +191,7 @@ class Registry(Generic[T]):
             self._loaded.pop(name, None)
         else:
             self._check_type(name, target, origin)
-            mod = getattr(target, "__module__", "?")
-            self._targets[name] = f"{mod}:{getattr(target, '__qualname__', repr(target))}"
+            self._targets[name] = f"<object {target!r}>"
             self._loaded[name] = target
         self._origins[name] = origin
 
