@@ -414,13 +414,21 @@ def crop_frame(frame: np.ndarray, window: Window, size: int = 512, resample: str
             crop[sy0 - y0 : sy1 - y0, sx0 - x0 : sx1 - x0] = frame[sy0:sy1, sx0:sx1]
     if s == size:
         return np.ascontiguousarray(crop)
+    return resize_square(crop, size, resample)
+
+
+def resize_square(img: np.ndarray, size: int, resample: str = "lanczos") -> np.ndarray:
+    """Resize a whole H×W×3 uint8 image to size×size (``lanczos``: PIL antialiased; ``lanczos4``: OpenCV)."""
+    img = np.ascontiguousarray(img)
+    if img.shape[:2] == (size, size):
+        return img
     if resample == "lanczos4":
         import cv2
 
-        return cv2.resize(np.ascontiguousarray(crop), (size, size), interpolation=cv2.INTER_LANCZOS4)
+        return cv2.resize(img, (size, size), interpolation=cv2.INTER_LANCZOS4)
     from PIL import Image
 
-    return np.asarray(Image.fromarray(np.ascontiguousarray(crop)).resize((size, size), Image.LANCZOS))
+    return np.asarray(Image.fromarray(img).resize((size, size), Image.LANCZOS))
 
 
 def crop_clip(
@@ -602,6 +610,8 @@ def prepare_clip(
 # ----------------------------------------------------------------------------- aligned inputs
 #: a crop upscaled by more than this factor is reported by ``vfebench prepare``
 UPSCALE_WARN = 1.10
+#: ``--aligned`` accepts frames this close to square (|H - W| ≤ tol × max side), resized whole
+ASPECT_TOL = 0.02
 
 
 def aligned_params(
@@ -637,9 +647,11 @@ def prepare_aligned(
 
     No detection, never a crop: a square source of side ``size`` is written as it decodes
     (PNG, lossless: the frames read back are the decoded input frames, bit for bit); another
-    square side is resized whole to ``size`` (``resample``). A non-square source is an
-    InputError (it is not aligned; prepare it without ``--aligned``). Returns a record like
-    :func:`prepare_clip`'s (``window`` covers the whole frame; ``aligned: true``).
+    side is resized whole to ``size`` (``resample``). Sources within :data:`ASPECT_TOL` of square
+    (410×412 crops exist) are resized whole too (their aspect ratio changes by that little; the
+    record keeps ``source_size``). A source further from square is an InputError (it is not
+    aligned; prepare it without ``--aligned``). Returns a record like :func:`prepare_clip`'s
+    (``window`` = the frame's shorter side, for the upscale factor; ``aligned: true``).
     """
     from vfebench.video import clip_id_of, iter_frames, probe, write_png_frames
 
@@ -648,7 +660,7 @@ def prepare_aligned(
     params = aligned_params(size, max_frames=max_frames, resample=resample)
     info = probe(path)
     h, w = info.height, info.width
-    if h != w:
+    if abs(h - w) > ASPECT_TOL * max(h, w):
         raise InputError(
             f"{path}: frames are {w}×{h}, not square, so not an aligned face clip; drop --aligned to detect "
             "and crop the face, or crop it yourself first"
@@ -657,14 +669,13 @@ def prepare_aligned(
 
     def frames() -> Iterator[np.ndarray]:
         nonlocal n
-        whole = Window(0, 0, h, h)
         for fr in iter_frames(path, max_frames=max_frames):
             if fr.shape[:2] != (h, w):
                 raise InputError(f"{path}: frame {n} is {fr.shape[1]}×{fr.shape[0]}, the first is {w}×{h}")
             n += 1
             if progress is not None:
                 progress(2)
-            yield fr if h == size else crop_frame(fr, whole, size, resample)
+            yield fr if (h, w) == (size, size) else resize_square(fr, size, resample)
 
     write_png_frames(frames(), out_dir)
     return {
@@ -676,9 +687,9 @@ def prepare_aligned(
         "source_size": [h, w],
         "size": size,
         "aligned": True,
-        "resized": h != size,
-        "window": {"x0": 0, "y0": 0, "side": h},
-        "upscaled": h < size,
+        "resized": (h, w) != (size, size),
+        "window": {"x0": 0, "y0": 0, "side": min(h, w)},
+        "upscaled": min(h, w) < size,
         "params": params,
     }
 

@@ -45,12 +45,15 @@ def test_aligned_512_is_byte_identical_frames_and_other_sides_are_resized(tmp_pa
 def test_aligned_rejects_non_square_and_keeps_the_others(tmp_path, capsys):
     src = tmp_path / "raw"
     write_png_frames(np.zeros((2, 48, 64, 3), np.uint8), src / "wide")
+    write_png_frames(np.full((2, 100, 99, 3), 7, np.uint8), src / "near")  # 1 % off square: resized whole
     write_png_frames(_frames(2, 32), src / "ok")
     out = tmp_path / "gt"
     assert cli_main(["prepare", str(src), str(out), "--aligned", "--size", "32", "--quiet"]) == 1
     text = capsys.readouterr().out
     assert "FAILED wide" in text and "64×48, not square" in text and "drop --aligned" in text
     assert read_clip(out / "ok").frames.shape == (2, 32, 32, 3)
+    near = read_clip(out / "near").frames
+    assert near.shape == (2, 32, 32, 3) and (near == 7).all()  # resized, not cropped nor padded
 
 
 def test_crop_upscale_warning_names_the_clips(tmp_path, capsys, monkeypatch):
