@@ -52,6 +52,18 @@ class MeanAbs(FrameMetric):
 
 class NotAMethod:
     pass
+
+
+from vfebench.datasets.demo import DemoSource
+
+
+class TinyDemo(DemoSource):
+    """Two 3-frame 32² demo clips (test plugin dataset)."""
+
+    name = "plug_tiny"
+
+    def __init__(self, **kw):
+        super().__init__(**{"num_clips": 2, "num_frames": 3, "size": 32, **kw})
 '''
 
 
@@ -70,6 +82,9 @@ def make_dist(root: Path, extra_entries: str = "") -> Path:
 
             [vfebench.metrics]
             plug_mae = vfeplug_demo:MeanAbs
+
+            [vfebench.datasets]
+            plug_tiny = vfeplug_demo:TinyDemo
             """
         )
         + extra_entries
@@ -100,9 +115,12 @@ def test_entry_point_plugin_is_listed_and_runs(tmp_path):
     ls = _vfebench(["ls", "metrics", "--json"], site, tmp_path)
     rows = {r["name"]: r for r in json.loads(ls.stdout)}
     assert rows["plug_mae"]["from"] == "entry point vfeplug-demo"
+    ls = _vfebench(["ls", "datasets", "--json"], site, tmp_path)
+    rows = {r["name"]: r for r in json.loads(ls.stdout)}
+    assert rows["plug_tiny"]["from"] == "entry point vfeplug-demo" and rows["demo"]["from"] == "builtin"
     out = tmp_path / "run"
     r = _vfebench(
-        ["run", "--method", "plug_darken", "--method", "bicubic", "--dataset", "demo,num_clips=1,num_frames=3,size=32",
+        ["run", "--method", "plug_darken", "--method", "bicubic", "--dataset", "plug_tiny",
          "--metrics", "plug_mae", "--out", str(out), "--no-progress", "--quiet", "--in-process"],
         site, tmp_path,
     )  # fmt: skip
@@ -110,6 +128,7 @@ def test_entry_point_plugin_is_listed_and_runs(tmp_path):
     rec = json.loads((out / "run.json").read_text())
     val = {m: rec["methods"][m]["aggregates"]["plug_mae"] for m in ("plug_darken", "bicubic")}
     assert val["plug_darken"] > val["bicubic"] > 0  # darker than bicubic: a larger error
+    assert rec["dataset"]["n_clips"] == 2
 
 
 def test_entry_point_of_the_wrong_type_is_a_clear_error(tmp_path):
