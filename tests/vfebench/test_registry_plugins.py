@@ -144,6 +144,12 @@ def test_entry_point_of_the_wrong_type_is_a_clear_error(tmp_path):
         in r.stderr
     )
     assert "Traceback" not in r.stderr
+    ls = _vfebench(["ls", "methods", "--json"], site, tmp_path)  # listed as unavailable, not fatal
+    rows = {x["name"]: x for x in json.loads(ls.stdout)}
+    assert (
+        "not a subclass" in rows["plug_bad"]["about"]
+        and rows["plug_darken"]["from"] == "entry point vfeplug-demo"
+    )
 
 
 def test_register_checks_the_base_class_and_records_the_origin(monkeypatch):

@@ -18,6 +18,7 @@ def configure(p: argparse.ArgumentParser) -> None:
 
 
 def _rows(what: str) -> list[dict]:
+    from vfebench.errors import InputError
     from vfebench.registry import load_env_plugins
 
     load_env_plugins()
@@ -59,7 +60,7 @@ def _rows(what: str) -> list[dict]:
                         "from": METHODS.origin(n),
                     }
                 )
-            except ImportError as exc:
+            except (ImportError, InputError) as exc:  # a broken plugin is listed, not fatal
                 rows.append(
                     {"name": n, "version": "?", "about": f"(unavailable: {exc})", "from": METHODS.origin(n)}
                 )
@@ -70,7 +71,7 @@ def _rows(what: str) -> list[dict]:
         for n in METRICS:
             try:
                 cls = METRICS.get(n)
-            except ImportError as exc:
+            except (ImportError, InputError) as exc:  # a broken plugin is listed, not fatal
                 rows.append({"name": n, "about": f"(unavailable: {exc})", "from": METRICS.origin(n)})
                 continue
             have = all(assets.is_present(a) for a in cls.assets)
