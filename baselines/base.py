@@ -158,6 +158,8 @@ class ExternalMethod(Method, abc.ABC):
     # files :meth:`prepare_checkout` writes into the checkout (excluded from the source hash)
     generated_files: ClassVar[tuple[str, ...]] = ()
     extras = ()
+    # local plumbing: never in the run's method label (nor, via Method.fingerprint, its config)
+    plumbing = ("repo", "python", "timeout")
 
     # ---------------------------------------------------------------- configuration
     def _env_key(self, what: str) -> str:

@@ -414,14 +414,22 @@ def crop_frame(frame: np.ndarray, window: Window, size: int = 512, resample: str
             crop[sy0 - y0 : sy1 - y0, sx0 - x0 : sx1 - x0] = frame[sy0:sy1, sx0:sx1]
     if s == size:
         return np.ascontiguousarray(crop)
+    return resize_square(crop, size, resample)
+
+
+def resize_square(img: np.ndarray, size: int, resample: str = "lanczos") -> np.ndarray:
+    """Resize a whole H×W×3 uint8 image to size×size (``lanczos``: PIL antialiased; ``lanczos4``: OpenCV)."""
+    img = np.ascontiguousarray(img)
+    if img.shape[:2] == (size, size):
+        return img
     if resample == "lanczos4":
         import cv2
 
-        return cv2.resize(np.ascontiguousarray(crop), (size, size), interpolation=cv2.INTER_LANCZOS4)
+        return cv2.resize(img, (size, size), interpolation=cv2.INTER_LANCZOS4)
     from PIL import Image
 
     return np.asarray(
-        Image.fromarray(np.ascontiguousarray(crop)).resize((size, size), Image.Resampling.LANCZOS)
+        Image.fromarray(np.ascontiguousarray(img)).resize((size, size), Image.Resampling.LANCZOS)
     )
 
 
@@ -599,3 +607,96 @@ def prepare_clip(
         "boxes": [None if b is None else [round(v, 2) for v in b] for b in boxes],
         "params": params,
     }
+
+
+# ----------------------------------------------------------------------------- aligned inputs
+#: a crop upscaled by more than this factor is reported by ``vfebench prepare``
+UPSCALE_WARN = 1.10
+#: ``--aligned`` accepts frames this close to square (|H - W| ≤ tol × max side), resized whole
+ASPECT_TOL = 0.02
+
+
+def aligned_params(
+    size: int = 512, *, max_frames: int | None = None, resample: str = "lanczos"
+) -> dict[str, Any]:
+    """The parameters of :func:`prepare_aligned` (validated), as a JSON-ready dict."""
+    if size < 1:
+        raise InputError(f"size must be a positive number of pixels, got {size}")
+    if resample not in RESAMPLES:
+        raise InputError(f"resample must be one of {RESAMPLES}, got {resample!r}")
+    if max_frames is not None and max_frames < 1:
+        raise InputError(f"max_frames must be at least 1, got {max_frames}")
+    return {
+        "faceregion_version": VERSION,
+        "mode": "aligned",
+        "size": size,
+        "resample": resample,
+        "max_frames": max_frames,
+    }
+
+
+def prepare_aligned(
+    path: str | os.PathLike,
+    out_dir: str | os.PathLike,
+    size: int = 512,
+    *,
+    max_frames: int | None = None,
+    resample: str = "lanczos",
+    clip_id: str | None = None,
+    progress: Callable[[int], None] | None = None,
+) -> dict[str, Any]:
+    """Already-aligned square faces (HDTF, most talking-head sets) → ``out_dir/%08d.png``.
+
+    No detection, never a crop: a square source of side ``size`` is written as it decodes
+    (PNG, lossless: the frames read back are the decoded input frames, bit for bit); another
+    side is resized whole to ``size`` (``resample``). Sources within :data:`ASPECT_TOL` of square
+    (410×412 crops exist) are resized whole too (their aspect ratio changes by that little; the
+    record keeps ``source_size``). A source further from square is an InputError (it is not
+    aligned; prepare it without ``--aligned``). Returns a record like :func:`prepare_clip`'s
+    (``window`` = the frame's shorter side, for the upscale factor; ``aligned: true``).
+    """
+    from vfebench.video import clip_id_of, iter_frames, probe, write_png_frames
+
+    path = Path(path)
+    cid = clip_id or clip_id_of(path)
+    params = aligned_params(size, max_frames=max_frames, resample=resample)
+    info = probe(path)
+    h, w = info.height, info.width
+    if abs(h - w) > ASPECT_TOL * max(h, w):
+        raise InputError(
+            f"{path}: frames are {w}×{h}, not square, so not an aligned face clip; drop --aligned to detect "
+            "and crop the face, or crop it yourself first"
+        )
+    n = 0
+
+    def frames() -> Iterator[np.ndarray]:
+        nonlocal n
+        for fr in iter_frames(path, max_frames=max_frames):
+            if fr.shape[:2] != (h, w):
+                raise InputError(f"{path}: frame {n} is {fr.shape[1]}×{fr.shape[0]}, the first is {w}×{h}")
+            n += 1
+            if progress is not None:
+                progress(2)
+            yield fr if (h, w) == (size, size) else resize_square(fr, size, resample)
+
+    write_png_frames(frames(), out_dir)
+    return {
+        "clip": cid,
+        "status": "ok",
+        "source": str(path),
+        "frames": n,
+        "fps": info.fps,
+        "source_size": [h, w],
+        "size": size,
+        "aligned": True,
+        "resized": (h, w) != (size, size),
+        "window": {"x0": 0, "y0": 0, "side": min(h, w)},
+        "upscaled": min(h, w) < size,
+        "params": params,
+    }
+
+
+def upscale_factor(rec: dict[str, Any]) -> float | None:
+    """Output side / source window side of a prepare record (None when unknown)."""
+    side = (rec.get("window") or {}).get("side")
+    return rec["size"] / side if side and rec.get("size") else None

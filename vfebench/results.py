@@ -27,11 +27,14 @@ version-1 records are still read, upgraded with neutral values for the new field
     metrics           {key: {name, mode, version, options, assets{name: sha256}, display,
                         higher_is_better, needs_reference, level, scale, precision, recon}}
     skipped_metrics   {name: reason}
+    plan_warnings     [text] inputs that are probably not what was meant (mixed GT sizes, a bare
+                       path that looks like real LQ; vfebench.runner.sanity); may be absent
     methods           {label: {name, fingerprint{}, fingerprint_hash, steps, n_clips, n_ok,
                         n_failed, warmup{}, timing{seconds_mean, seconds_median, fps_mean,
                         peak_mem_mb_max, peak_mem_kind}, aggregates{metric key: raw value},
                         n_scored{metric key: clips with a value} (v2), isolation (v2),
-                        timeout_s (v2), worker_restarts (v2), set_results{}}}
+                        timeout_s (v2), worker_restarts (v2), set_results{},
+                        timing_source: measured|reported|not measured (may be absent)}}
     clips             [{method, clip_id, status, n_frames, height, width, seconds, fps,
                         peak_mem_mb, peak_mem_kind, restored_hash, restored_path, lq_path,
                         restore_cached, values{metric key: raw|null},

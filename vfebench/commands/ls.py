@@ -1,4 +1,8 @@
-"""``vfebench ls datasets|presets|methods|metrics``."""
+"""``vfebench ls datasets|presets|methods|metrics``.
+
+The ``from`` column says where each registry entry comes from: ``builtin``, ``entry point
+<distribution>`` or ``VFEBENCH_PLUGINS <module>`` (see :mod:`vfebench.registry`).
+"""
 
 from __future__ import annotations
 
@@ -15,6 +19,10 @@ def configure(p: argparse.ArgumentParser) -> None:
 
 
 def _rows(what: str) -> list[dict]:
+    from vfebench.errors import InputError
+    from vfebench.registry import load_env_plugins
+
+    load_env_plugins()
     rows: list[dict] = []
     if what == "datasets":
         from vfebench.datasets import DATASETS
@@ -26,7 +34,8 @@ def _rows(what: str) -> list[dict]:
                     "name": n,
                     "gt": cls.has_gt,
                     "version": cls.version,
-                    "about": (cls.__doc__ or "").strip().splitlines()[0],
+                    "about": ((cls.__doc__ or "").strip().splitlines() or [""])[0],
+                    "from": DATASETS.origin(n),
                 }
             )
     elif what == "presets":
@@ -49,10 +58,13 @@ def _rows(what: str) -> list[dict]:
                         "extras": ",".join(cls.extras) or "-",
                         "weights": ",".join(cls.assets) or "-",
                         "about": cls.description,
+                        "from": METHODS.origin(n),
                     }
                 )
-            except ImportError as exc:
-                rows.append({"name": n, "version": "?", "about": f"(unavailable: {exc})"})
+            except (ImportError, InputError) as exc:  # a broken plugin is listed, not fatal
+                rows.append(
+                    {"name": n, "version": "?", "about": f"(unavailable: {exc})", "from": METHODS.origin(n)}
+                )
     elif what == "metrics":
         from vfebench import assets
         from vfebench.metrics import METRICS
@@ -60,8 +72,8 @@ def _rows(what: str) -> list[dict]:
         for n in METRICS:
             try:
                 cls = METRICS.get(n)
-            except ImportError as exc:
-                rows.append({"name": n, "about": f"(unavailable: {exc})"})
+            except (ImportError, InputError) as exc:  # a broken plugin is listed, not fatal
+                rows.append({"name": n, "about": f"(unavailable: {exc})", "from": METRICS.origin(n)})
                 continue
             have = all(assets.is_present(a) for a in cls.assets)
             rows.append(
@@ -73,6 +85,7 @@ def _rows(what: str) -> list[dict]:
                     "extra": cls.extra or "core",
                     "weights": (",".join(cls.assets) + (" ✓" if have else " ✗")) if cls.assets else "none",
                     "modes": ",".join(cls.modes),
+                    "from": METRICS.origin(n),
                 }
             )
     elif what == "assets":

@@ -11,6 +11,13 @@ resized to ``--size`` (Lanczos), written as ``OUT/<clip>/%08d.png`` (atomically)
 for a source frame folder (``fps_from`` says which). ``folder:OUT`` datasets read it back. A clip whose folder exists and whose record shows the same parameters is
 skipped; a clip that fails (no face, unreadable file) is reported, recorded with its error, and
 the others continue. Exit status: 0 when every clip is ready, 1 when some failed.
+
+``--aligned``: the sources are already aligned square faces (HDTF, most talking-head sets):
+no detection and never a crop; a clip whose side is ``--size`` is written as it decodes
+(lossless), another square side is resized whole to ``--size``; a non-square clip fails.
+Either way, every clip whose face window was upscaled by more than 10 % (a crop smaller than
+``--size``, or an aligned clip smaller than ``--size``) is named in a warning at the end: its
+frames hold less detail than their size says.
 """
 
 from __future__ import annotations
@@ -74,6 +81,12 @@ def configure(p: argparse.ArgumentParser) -> None:
         default=None,
         help="frame rate to record for every clip (default: the source video's; 25 for frame folders)",
     )
+    p.add_argument(
+        "--aligned",
+        action="store_true",
+        help="sources are already-aligned square faces: no detection, no crop; resized only when "
+        "their side differs from --size",
+    )
     p.add_argument("--overwrite", action="store_true", help="redo clips that are already prepared")
     p.add_argument("--quiet", action="store_true", help="no progress bar")
 
@@ -120,18 +133,24 @@ def main(args: argparse.Namespace) -> int:
     record = _load_record(rec_path)
     record.update({"schema": SCHEMA, "vfebench_version": __version__, "src": str(args.src)})
 
-    detector = get_detector(args.detector)
-    params = clip_params(
-        args.size,
-        scale=args.scale,
-        fit=args.fit,
-        detector=detector,
-        detect_every=args.detect_every,
-        detect_size=args.detect_size or None,
-        max_frames=args.max_frames,
-        min_face_ratio=args.min_face_ratio,
-        resample=args.resample,
-    )
+    if args.aligned:
+        from vfebench.faceregion import aligned_params
+
+        detector = None
+        params = aligned_params(args.size, max_frames=args.max_frames, resample=args.resample)
+    else:
+        detector = get_detector(args.detector)
+        params = clip_params(
+            args.size,
+            scale=args.scale,
+            fit=args.fit,
+            detector=detector,
+            detect_every=args.detect_every,
+            detect_size=args.detect_size or None,
+            max_frames=args.max_frames,
+            min_face_ratio=args.min_face_ratio,
+            resample=args.resample,
+        )
     ok = skipped = 0
     failed: list[tuple[str, str]] = []
     bar = tqdm(total=len(clips), unit="clip", disable=args.quiet, file=sys.stderr, dynamic_ncols=True)
@@ -164,21 +183,34 @@ def main(args: argparse.Namespace) -> int:
                 with tqdm(
                     total=2 * n_expect or None, unit="frame", leave=False, disable=args.quiet, file=sys.stderr
                 ) as fbar:
-                    res = prepare_clip(
-                        path,
-                        dest,
-                        args.size,
-                        scale=args.scale,
-                        fit=args.fit,
-                        detector=detector,
-                        detect_every=args.detect_every,
-                        detect_size=args.detect_size or None,
-                        max_frames=args.max_frames,
-                        min_face_ratio=args.min_face_ratio,
-                        resample=args.resample,
-                        clip_id=cid,
-                        progress=fbar.update,
-                    )
+                    if args.aligned:
+                        from vfebench.faceregion import prepare_aligned
+
+                        res = prepare_aligned(
+                            path,
+                            dest,
+                            args.size,
+                            max_frames=args.max_frames,
+                            resample=args.resample,
+                            clip_id=cid,
+                            progress=fbar.update,
+                        )
+                    else:
+                        res = prepare_clip(
+                            path,
+                            dest,
+                            args.size,
+                            scale=args.scale,
+                            fit=args.fit,
+                            detector=detector,
+                            detect_every=args.detect_every,
+                            detect_size=args.detect_size or None,
+                            max_frames=args.max_frames,
+                            min_face_ratio=args.min_face_ratio,
+                            resample=args.resample,
+                            clip_id=cid,
+                            progress=fbar.update,
+                        )
                 res["seconds"] = round(time.perf_counter() - t0, 3)
                 if args.fps is not None:
                     res.update(fps=args.fps, fps_from="--fps")
@@ -200,7 +232,27 @@ def main(args: argparse.Namespace) -> int:
             bar.update(1)
     finally:
         bar.close()
-        detector.close()
+        if detector is not None:
+            detector.close()
+    from vfebench.faceregion import UPSCALE_WARN, upscale_factor
+
+    ups = []
+    for cid, _ in clips:
+        r = record["clips"].get(cid) or {}
+        f = upscale_factor(r) if r.get("status") == "ok" else None
+        if f is not None and f > UPSCALE_WARN:
+            ups.append(f"{cid} (×{f:.2f}: {r['window']['side']} px → {r['size']})")
+    if ups:
+        print(
+            f"vfebench prepare: warning: {len(ups)} clip(s) upscaled by more than {UPSCALE_WARN - 1:.0%} "
+            f"(their frames hold less detail than {args.size}² says): {', '.join(ups)}. "
+            + (
+                "Use a smaller --size, or drop such clips."
+                if args.aligned
+                else "Use a larger --scale or a smaller --size, or --aligned for sources that are already aligned faces."
+            ),
+            file=sys.stderr,
+        )
     print(f"prepared {ok}, skipped {skipped} (already done), failed {len(failed)}; record: {rec_path}")
     for cid, err in failed:
         print(f"  FAILED {cid}: {err}")

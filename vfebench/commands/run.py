@@ -27,7 +27,8 @@ def configure(p: argparse.ArgumentParser) -> None:
         required=True,
         metavar="M",
         help="method to run (repeatable): a name from `vfebench ls methods`, NAME:key=value,... for a "
-        "config, or package.module:Class",
+        "config, package.module:Class, or outputs:dir=PATH,name=LABEL to score restored clips made "
+        "elsewhere (docs/own-method.md)",
     )
     p.add_argument(
         "--dataset", required=True, metavar="D", help="demo | vfhq:PATH | folder:PATH | rfv:PATH | PATH"

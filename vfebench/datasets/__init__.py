@@ -23,6 +23,8 @@ DATASETS: Registry[Any] = Registry(
         "rfv": "vfebench.datasets.folder:RealLQSource",
     },
     hint="vfebench ls datasets",
+    group="vfebench.datasets",
+    base="vfebench.datasets.base:Source",
 )
 
 

@@ -1,4 +1,9 @@
-"""Method registry (lazy). Baseline adapters live in the top-level ``baselines`` package."""
+"""Method registry (lazy): the core's own methods.
+
+Everything else registers through the ``vfebench.methods`` entry-point group (see
+:mod:`vfebench.registry`): VividFace and the baseline adapters (top-level ``baselines``
+package) are declared in ``pyproject.toml`` like any third-party plugin would be.
+"""
 
 from __future__ import annotations
 
@@ -12,23 +17,11 @@ METHODS: Registry[Any] = Registry(
         "identity": "vfebench.methods.trivial:Identity",
         "bicubic": "vfebench.methods.trivial:Bicubic",
         "lanczos": "vfebench.methods.trivial:Lanczos",
-        "vividface": "vividface.method:VividFaceMethod",
-        # published methods, run from their own checkout + environment (baselines/)
-        "basicvsr++": "baselines.basicvsrpp:BasicVSRPP",
-        "realbasicvsr": "baselines.realbasicvsr:RealBasicVSR",
-        "mgld-vsr": "baselines.mgldvsr:MGLDVSR",
-        "star": "baselines.star:STAR",
-        "seedvr2-3b": "baselines.seedvr2:SeedVR2",
-        "seedvr-3b": "baselines.seedvr:SeedVR",
-        "pgtformer": "baselines.pgtformer:PGTFormer",
-        "bfvr-stc": "baselines.bfvr_stc:BFVRSTC",
-        "keep": "baselines.keep:KEEP",
-        "svfr": "baselines.svfr:SVFR",
-        "dicface": "baselines.dicface:DicFace",
-        "codeformer": "baselines.codeformer:CodeFormer",
-        "difface": "baselines.difface:DifFace",
+        "outputs": "vfebench.methods.outputs:Outputs",
     },
     hint="vfebench ls methods",
+    group="vfebench.methods",
+    base="vfebench.methods.base:Method",
 )
 
 

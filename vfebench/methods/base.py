@@ -13,6 +13,12 @@
   crash, ``sys.exit`` or hang costs one clip (see :mod:`vfebench.runner.worker`). The config must
   therefore be picklable and the class importable by name; a class that must run in the
   runner's own process sets ``isolation = "inprocess"``.
+- Labels: a run names a method ``name[k=v,...]`` (:meth:`Method.spec_label`). Config keys that are
+  local plumbing (a checkout path, an interpreter, a timeout: ``plumbing``) are left out of the
+  label and of the fingerprint, so the same method run from another path is the same method.
+- Timing: ``timing = "measured"`` (the runner times :meth:`Method.restore`); a method whose
+  outputs were produced elsewhere sets ``timing = "reported"`` and returns the seconds someone
+  else measured from :meth:`Method.reported_timing` (None: "not measured").
 """
 
 from __future__ import annotations
@@ -33,11 +39,25 @@ class Method:
     steps: ClassVar[int | None] = None
     description: ClassVar[str] = ""
     isolation: ClassVar[str] = "process"  # "inprocess": never run in a worker process
+    #: config keys that are local plumbing: never in the label nor the fingerprint
+    plumbing: ClassVar[tuple[str, ...]] = ()
+    #: "measured": the runner times restore(); "reported": see reported_timing()
+    timing: ClassVar[str] = "measured"
 
     def __init__(self, **config: Any) -> None:
         self.config = dict(config)
         self.device = "cpu"
         self._ready = False
+
+    @classmethod
+    def spec_label(cls, name: str, config: dict[str, Any]) -> str:
+        """The label of ``--method name:config`` in records and tables (plumbing keys left out)."""
+        shown = {k: v for k, v in config.items() if k not in cls.plumbing}
+        return name + (f"[{','.join(f'{k}={v}' for k, v in shown.items())}]" if shown else "")
+
+    def reported_timing(self, clip_id: str) -> dict[str, Any] | None:
+        """For ``timing = "reported"``: ``{"seconds": s, "peak_mem_mb": m or None}`` or None."""
+        return None
 
     def required_assets(self) -> tuple[str, ...]:
         return self.assets
@@ -58,7 +78,7 @@ class Method:
         return {
             "name": self.name,
             "version": self.version,
-            "config": dict(sorted(self.config.items())),
+            "config": {k: v for k, v in sorted(self.config.items()) if k not in self.plumbing},
             "weights": self.weight_hashes(),
         }
 

@@ -31,6 +31,8 @@ METRICS: Registry[Any] = Registry(
         "fvd": "vfebench.metrics.fvd:FVD",
     },
     hint="vfebench ls metrics",
+    group="vfebench.metrics",
+    base="vfebench.metrics.base:Metric",
 )
 
 

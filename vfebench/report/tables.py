@@ -285,8 +285,8 @@ def coverage(rec: dict[str, Any], label: str, key: str) -> tuple[int, int]:
     total = max(total, len(rows))
     if key == "steps":
         return (total, total)
-    if key == "seconds":
-        return (sum(1 for c in rows if c.get("status") == "ok"), total)
+    if key == "seconds":  # outputs scored from a folder may carry no time ("not measured")
+        return (sum(1 for c in rows if c.get("status") == "ok" and c.get("seconds") is not None), total)
     mk = key if key in rec["metrics"] else _metric_key(rec, key)
     if mk is None:
         return (0, total)
@@ -532,6 +532,17 @@ def _notes(
                 f"Time: mean wall-clock seconds per clip on {env.get('device', '?')} "
                 f"({env.get('device_name', '?')}), model loading and one warm-up clip excluded."
             )
+            for lb, m in rec["methods"].items():
+                src = m.get("timing_source")
+                if src and src != "measured":  # outputs made elsewhere (the outputs method)
+                    notes.append(
+                        f"Time of {lb}: "
+                        + (
+                            "not measured (restored elsewhere; no timing.json)."
+                            if src == "not measured"
+                            else f"{src} in its timing.json, not measured here."
+                        )
+                    )
         if reference:
             notes.append("† published: 81-frame 512×512 clips on one A100 80GB (paper Table 3).")
     elif reference:

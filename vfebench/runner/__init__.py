@@ -269,6 +269,8 @@ def run(cfg: RunConfig, log: Callable[[str], None] | None = None) -> RunOutcome:
     """
     log = log or (lambda s: print(s, file=sys.stderr))
     plan = make_plan(cfg)
+    for w in plan.warnings:
+        log(f"warning: {w}")
     try:
         return _Run(plan, log).execute()
     except StorageError:

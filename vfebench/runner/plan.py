@@ -11,7 +11,6 @@ computed.
 from __future__ import annotations
 
 import json
-import os
 import re
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
@@ -89,20 +88,15 @@ _NOT_IDENTITY = (
 
 
 def load_plugins() -> list[str]:
-    """Import the modules named in ``$VFEBENCH_PLUGINS`` (comma-separated).
+    """Import the modules named in ``$VFEBENCH_PLUGINS`` (see :func:`vfebench.registry.load_env_plugins`).
 
     A plugin registers its own methods or metrics at import time
     (``METHODS.register("mine", MyMethod)``), so ``vfebench run --method mine`` finds them.
+    Installed plugins need none of this: they declare entry points (``vfebench.methods`` ...).
     """
-    import importlib
+    from vfebench.registry import load_env_plugins
 
-    names = [n.strip() for n in os.environ.get("VFEBENCH_PLUGINS", "").split(",") if n.strip()]
-    for n in names:
-        try:
-            importlib.import_module(n)
-        except ImportError as exc:
-            raise InputError(f"VFEBENCH_PLUGINS: cannot import {n!r} ({exc})") from exc
-    return names
+    return load_env_plugins()
 
 
 @dataclass
@@ -140,6 +134,17 @@ def parse_method_spec(spec: str) -> MethodSpec:
     name = base.rpartition(":")[2] if ":" in base else base
     label = name + (f"[{','.join(f'{k}={v}' for k, v in config.items())}]" if config else "")
     return MethodSpec(label=label, target=base, config=config)
+
+
+def label_method_spec(spec: MethodSpec) -> MethodSpec:
+    """Set ``spec.label`` from the method class (:meth:`Method.spec_label`: plumbing keys such as
+    ``repo=``/``python=`` paths never appear in a label). Separate from the parsing on purpose."""
+    cls = load_method_class(spec.target)
+    name = spec.target.rpartition(":")[2] if ":" in spec.target else spec.target
+    hook = getattr(cls, "spec_label", None)
+    if callable(hook):
+        spec.label = hook(name, dict(spec.config))
+    return spec
 
 
 def load_method_class(target: str):
@@ -328,6 +333,8 @@ class Plan:
         metrics: metric key → metric (not set up).
         skipped: default-set metrics left out → reason.
         lq_preset: the degradation preset for synthetic LQ, or None for shipped / real LQ.
+        warnings: things about the inputs that are probably not what was meant
+            (:mod:`vfebench.runner.sanity`); the run logs and records them, and goes on.
     """
 
     cfg: RunConfig
@@ -341,6 +348,7 @@ class Plan:
     metrics: MappingProxyType
     skipped: MappingProxyType
     lq_preset: str | None
+    warnings: tuple[str, ...] = ()
 
 
 def make_plan(cfg: RunConfig) -> Plan:
@@ -356,7 +364,7 @@ def make_plan(cfg: RunConfig) -> Plan:
         raise InputError(f"--timeout must be > 0 seconds, got {cfg.timeout}")
     if cfg.isolation not in ("process", "inprocess"):
         raise InputError(f"isolation must be 'process' or 'inprocess', got {cfg.isolation!r}")
-    specs = [parse_method_spec(s) for s in cfg.methods]
+    specs = [label_method_spec(parse_method_spec(s)) for s in cfg.methods]
     labels = [s.label for s in specs]
     dup = sorted({lb for lb in labels if labels.count(lb) > 1})
     if dup:
@@ -389,6 +397,9 @@ def make_plan(cfg: RunConfig) -> Plan:
 
     if not has_gt or ships_lq(source, ids):
         lq_preset = None
+    from vfebench.runner.sanity import dataset_warnings
+
+    warnings = tuple(dataset_warnings(cfg.dataset, source, ids, lq_preset))
     return Plan(
         cfg=cfg,
         run_id=run_id,
@@ -401,4 +412,5 @@ def make_plan(cfg: RunConfig) -> Plan:
         metrics=MappingProxyType(metrics),
         skipped=MappingProxyType(skipped),
         lq_preset=lq_preset,
+        warnings=warnings,
     )

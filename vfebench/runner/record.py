@@ -161,6 +161,7 @@ def build_record(run, rows: list[dict], method_info: dict, started: str) -> dict
         ),
         "metrics": {k: metric_record(m) for k, m in plan.metrics.items()},
         "skipped_metrics": dict(plan.skipped),
+        "plan_warnings": list(getattr(plan, "warnings", ())),
         "methods": method_info,
         "clips": rows,
         "failures": run.failures,

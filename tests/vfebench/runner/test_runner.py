@@ -132,7 +132,19 @@ def test_no_gt_dataset_uses_the_clips_as_lq(data, tmp_path):
     o = run(cfg(data, tmp_path, dataset=f"rfv:{data}", metrics=["t_bright"], methods=["bicubic"]), log=quiet)
     rec = o.record
     assert rec["lq"]["kind"] == "real" and rec["degradation"] is None and not rec["dataset"]["has_gt"]
-    assert {(c["height"], c["width"]) for c in rec["clips"]} == {(256, 256)}  # method's own ×4
+    # real LQ: bicubic keeps the input size unless asked (issue 14), and the record says so
+    assert {(c["height"], c["width"]) for c in rec["clips"]} == {(64, 64)}
+    assert rec["methods"]["bicubic"]["fingerprint"]["output_size"] == "GT size; without GT x1 (input size)"
+    o4 = run(
+        cfg(data, tmp_path, dataset=f"rfv:{data}", metrics=["t_bright"], methods=["bicubic:scale=4"]),
+        log=quiet,
+    )
+    assert {(c["height"], c["width"]) for c in o4.record["clips"]} == {(256, 256)}
+    o5 = run(
+        cfg(data, tmp_path, dataset=f"rfv:{data}", metrics=["t_bright"], methods=["bicubic:size=96x80"]),
+        log=quiet,
+    )
+    assert {(c["height"], c["width"]) for c in o5.record["clips"]} == {(80, 96)}
     assert auto_layouts([rec]) == ["table2", "table3"]
     assert "Bright" in render_run_summary([rec])
     with pytest.raises(InputError, match="needs a ground-truth reference"):
