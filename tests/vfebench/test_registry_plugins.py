@@ -176,12 +176,12 @@ def test_vfebench_plugins_env_still_works_and_is_named(tmp_path, monkeypatch):
     env = dict(
         os.environ,
         PYTHONPATH=os.pathsep.join([str(ROOT), str(ROOT / "tests")]),
-        VFEBENCH_PLUGINS="_runner_plugin",
+        VFEBENCH_PLUGINS="helpers.runner_plugin_autoload",
     )
     r = subprocess.run([sys.executable, "-m", "vfebench", "ls", "methods", "--json"], env=env, capture_output=True, text=True, timeout=120)  # fmt: skip
     assert r.returncode == 0, r.stderr
     rows = {x["name"]: x for x in json.loads(r.stdout)}
-    assert rows["t_shift"]["from"] == "VFEBENCH_PLUGINS _runner_plugin"
+    assert rows["t_shift"]["from"] == "VFEBENCH_PLUGINS helpers.runner_plugin_autoload"
 
 
 def test_core_registry_names_nothing_outside_vfebench():

@@ -1,7 +1,7 @@
-"""The method contract (tests/method_contract.py) applied to every method that builds locally.
+"""The method contract (tests/helpers/method_contract.py) applied to every method that builds locally.
 
 Trivial methods and ``outputs`` as they are; VividFace with its tiny random developer model;
-the external baselines that have a fake checkout in tests/test_baselines.py. The last test
+the external baselines that have a fake checkout in tests/helpers/fake_checkouts.py. The last test
 fails when a method is registered that is neither covered here nor listed with the reason it
 cannot be built on a test machine.
 """
@@ -13,7 +13,8 @@ from pathlib import Path
 
 import numpy as np
 import pytest
-from method_contract import MethodContract
+from helpers.fake_checkouts import fake_repo
+from helpers.method_contract import MethodContract
 
 from vfebench.methods import METHODS
 from vfebench.video import write_png_frames
@@ -75,11 +76,9 @@ def _baseline(name: str):
         repeats = 2  # each restore is a subprocess of the fake checkout
 
         def config(self, tmp_path):
-            from test_baselines import _fake_repo
-
             repo = tmp_path / f"repo-{self.name}"
             if not repo.is_dir():
-                _fake_repo(tmp_path, self.name)
+                fake_repo(tmp_path, self.name)
             return {"repo": str(repo), "python": sys.executable}
 
     _Contract.name = name
@@ -110,7 +109,7 @@ COVERED = {
 }  # fmt: skip
 #: registered methods with no local build yet, and why
 NOT_LOCAL = {
-    n: "external checkout; no fake checkout in tests/test_baselines.py yet"
+    n: "external checkout; no fake checkout in tests/helpers/fake_checkouts.py yet"
     for n in ("basicvsr++", "realbasicvsr", "mgld-vsr", "seedvr2-3b", "seedvr-3b", "pgtformer", "bfvr-stc",
               "svfr", "dicface", "difface")
 }  # fmt: skip
