@@ -21,6 +21,7 @@ defines ``ASSETS: list[Asset]``. Loading code must never unpickle arbitrary obje
 
 from __future__ import annotations
 
+import http.client
 import importlib
 import json
 import os
@@ -201,7 +202,7 @@ def fetch(name: str, force: bool = False, timeout: float = 60.0) -> Path:
                 if a.sha256 and got != a.sha256:
                     raise AssetHashError(f"{url}: sha256 {got} != pinned {a.sha256}")
             return dest
-        except Exception as exc:  # try the next mirror
+        except (OSError, http.client.HTTPException, ValueError, AssetHashError) as exc:  # next mirror
             errors.append(f"{url}: {exc}")
     raise MissingAssetError(f"could not download asset {a.name!r}: " + "; ".join(errors))
 
@@ -290,12 +291,12 @@ def load_torch_state_dict(path: str | os.PathLike, map_location: str = "cpu") ->
     if is_torchscript_archive(path):
         try:
             module = torch.jit.load(str(path), map_location=map_location)
-        except Exception as exc:
+        except Exception as exc:  # broad on purpose: torch.jit.load raises many types for a bad file
             raise AssetHashError(f"{path}: not a readable TorchScript archive ({exc})") from exc
         return {k: v for k, v in module.state_dict().items() if isinstance(v, torch.Tensor)}
     try:
         return torch.load(str(path), map_location=map_location, weights_only=True)
-    except Exception as exc:
+    except Exception as exc:  # broad on purpose: torch.load raises many types for a bad file
         raise AssetHashError(
             f"{path}: refusing to load: not a plain tensor state dict ({exc}). vfebench never "
             "unpickles arbitrary objects."

@@ -44,7 +44,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from vfebench.errors import InputError
+from vfebench.errors import InputError, MalformedRecordError
 
 PASS, FAIL, INCOMPARABLE = "pass", "fail", "incomparable"
 MALFORMED, INCONSISTENT = "malformed", "inconsistent"
@@ -67,7 +67,7 @@ _INF_STRINGS = {"inf": math.inf, "+inf": math.inf, "infinity": math.inf, "+infin
                 "-inf": -math.inf, "-infinity": -math.inf, "∞": math.inf}  # fmt: skip
 
 
-class Malformed(ValueError):
+class Malformed(MalformedRecordError):
     """A record value that is neither a number, null nor an infinity marker."""
 
 

@@ -12,7 +12,7 @@ import importlib
 from collections.abc import Iterator
 from typing import Generic, TypeVar
 
-from vfebench.errors import UnknownNameError
+from vfebench.errors import InputError, UnknownNameError
 
 T = TypeVar("T")
 
@@ -48,7 +48,9 @@ class Registry(Generic[T]):
     def register(self, name: str, target: str | T, *, overwrite: bool = False) -> None:
         """Add ``name``; ``target`` is ``"module:attr"`` or the object itself."""
         if name in self._targets and not overwrite:
-            raise ValueError(f"{self.kind} {name!r} is already registered")
+            raise InputError(
+                f"{self.kind} {name!r} is already registered (pass overwrite=True to replace it)"
+            )
         if isinstance(target, str):
             self._targets[name] = target
             self._loaded.pop(name, None)

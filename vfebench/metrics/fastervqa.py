@@ -78,7 +78,7 @@ def load_checkpoint_state_dict(path: str | Path) -> dict[str, Any]:
         try:
             with torch.serialization.safe_globals(allowed):
                 obj = torch.load(str(path), map_location="cpu", weights_only=True)
-        except Exception as exc:
+        except Exception as exc:  # broad on purpose: torch.load raises many types for a bad file
             raise AssetHashError(
                 f"{path}: refusing to load: not a plain FAST-VQA checkpoint ({exc}). vfebench never "
                 "unpickles arbitrary objects."

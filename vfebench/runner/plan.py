@@ -17,7 +17,7 @@ from pathlib import Path
 from types import MappingProxyType
 from typing import Any
 
-from vfebench.errors import InputError, MissingAssetError, MissingDependencyError
+from vfebench.errors import InputError, MissingAssetError, MissingDependencyError, UnknownNameError
 from vfebench.methods import build_method, load_method_class  # noqa: F401  (re-exported)
 from vfebench.spec import Spec, parse_spec, split_specs
 from vfebench.utils import config_hash
@@ -191,7 +191,7 @@ def resolve_metrics(
             except ImportError as exc:
                 skipped[name] = f"cannot import its module ({exc}); install its extra"
                 continue
-            except Exception as exc:  # a broken metric module must not stop the others
+            except Exception as exc:  # broad on purpose: a broken metric module must not stop the others
                 skipped[name] = f"cannot be built ({type(exc).__name__}: {exc})"
                 continue
             lacking = missing_modules(m.extra) if m.extra else []
@@ -200,7 +200,7 @@ def resolve_metrics(
                 continue
             try:
                 missing = _metric_missing_assets(m)
-            except Exception as exc:  # e.g. an asset not declared in the catalogue
+            except (UnknownNameError, OSError) as exc:  # an undeclared asset / an unreadable file
                 skipped[name] = f"its weights cannot be checked ({type(exc).__name__}: {exc})"
                 continue
             if missing:
