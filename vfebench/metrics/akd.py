@@ -29,7 +29,7 @@ from typing import Any, ClassVar
 import numpy as np
 
 from vfebench.errors import InputError
-from vfebench.metrics.base import ClipResult, ScoreContext
+from vfebench.metrics.base import ClipResult, PaperColumn, ScoreContext
 from vfebench.metrics.features.face_metric import FaceMetric
 from vfebench.metrics.functional.face import keypoint_distance
 from vfebench.video import Clip
@@ -49,6 +49,7 @@ class AKD(FaceMetric):
         "weights": "local FAN weights file for backend=fan68 (recorded by its sha256)",
     }
     precision: ClassVar[int] = 4
+    paper: ClassVar[tuple[PaperColumn, ...]] = (PaperColumn("table1", "Pose Consistency", 2),)
     description: ClassVar[str] = (
         "Mean distance of 478 MediaPipe FaceMesh landmarks (normalised x, y) between restored and GT, "
         "per frame → clip → set (BFVR-STC eval_akd.py); shown ×1000 as AKD*"

@@ -275,6 +275,26 @@ def nanmean(values: Sequence[Any]) -> float:
     return float(arr.mean())
 
 
+@dataclass(frozen=True)
+class PaperColumn:
+    """Where a metric stands in one of the paper's tables (:mod:`vfebench.report.tables`).
+
+    Attributes:
+        table: layout name (``"table1"``, ``"table2"``, ``"table3"``).
+        group: column group of that layout (``"Quality and Fidelity"`` ...; None for Table 3).
+        order: position among the layout's columns (ascending; the group order is the layout's).
+        precision: decimals in this table when they differ from the metric's ``precision``.
+    """
+
+    table: str
+    group: str | None
+    order: int
+    precision: int | None = None
+
+    def to_dict(self) -> dict[str, Any]:
+        return {"table": self.table, "group": self.group, "order": self.order, "precision": self.precision}
+
+
 class Metric(Component):
     """Base class. Metadata are class attributes; configuration is ``mode`` + options."""
 
@@ -289,6 +309,11 @@ class Metric(Component):
     modes: ClassVar[tuple[str, ...]] = ("clean",)
     precision: ClassVar[int] = 4  # decimals shown in reports (after scaling)
     recon: ClassVar[bool] = False  # our documented reconstruction (protocol.md [recon])
+    #: the paper tables this metric is a column of (read by the reports, via the run record)
+    paper: ClassVar[tuple[PaperColumn, ...]] = ()
+    #: default gate allowance in raw units (``{"abs": x}`` and/or ``{"rel": y}``); None = the
+    #: gate's default (:data:`vfebench.gate.DEFAULT_TOLERANCES`)
+    tolerance: ClassVar[dict[str, float] | None] = None
     #: options this class accepts (name → one-line help); merged along the class hierarchy by
     #: :meth:`declared_options`. Any other option is rejected (with a did-you-mean), so a typo
     #: never reaches a cache key or a record.
@@ -363,6 +388,8 @@ class Metric(Component):
             "modes": list(cls.modes),
             "precision": cls.precision,
             "recon": cls.recon,
+            "paper": [c.to_dict() for c in cls.paper],
+            "tolerance": dict(cls.tolerance) if cls.tolerance else None,
             "description": cls.description,
             "options": cls.declared_options(),
         }

@@ -21,7 +21,7 @@ from typing import Any, ClassVar
 
 import numpy as np
 
-from vfebench.metrics.base import FrameMetric
+from vfebench.metrics.base import FrameMetric, PaperColumn
 from vfebench.utils import require
 
 PROMPTS = (
@@ -47,6 +47,7 @@ class CLIPIQA(FrameMetric):
     extra: ClassVar[str] = "pyiqa"
     assets: ClassVar[tuple[str, ...]] = ("clip_rn50",)
     precision: ClassVar[int] = 4
+    paper: ClassVar[tuple[PaperColumn, ...]] = (PaperColumn("table2", "Quality and Fidelity", 3),)
     batch_size: ClassVar[int] = 4
     options_doc: ClassVar[dict[str, str]] = {
         "weights": "local weights file used instead of the catalogue asset (recorded by its sha256)",

@@ -22,7 +22,7 @@ from __future__ import annotations
 
 from typing import Any, ClassVar
 
-from vfebench.metrics.base import ClipResult, ScoreContext
+from vfebench.metrics.base import ClipResult, PaperColumn, ScoreContext
 from vfebench.metrics.features.face_metric import FaceMetric
 from vfebench.metrics.functional.face import first_frame_consistency
 from vfebench.video import Clip
@@ -44,6 +44,10 @@ class FaceCons(FaceMetric):
         "weights": "local weights file used instead of the catalogue asset (recorded by its sha256)",
     }
     precision: ClassVar[int] = 4
+    paper: ClassVar[tuple[PaperColumn, ...]] = (
+        PaperColumn("table1", "Pose Consistency", 3),
+        PaperColumn("table2", "Pose Consistency", 2),
+    )
     description: ClassVar[str] = (
         "CLIP ViT-B/32 cosine of every frame to the first, mean per clip → set (EvalCrafter "
         "face_consistency_score; compat mode evalcrafter)"

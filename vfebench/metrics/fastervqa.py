@@ -43,7 +43,7 @@ from typing import Any, ClassVar
 import numpy as np
 
 from vfebench.errors import InputError
-from vfebench.metrics.base import ClipResult, Metric, ScoreContext
+from vfebench.metrics.base import ClipResult, Metric, PaperColumn, ScoreContext
 from vfebench.video import Clip
 
 MEAN = (123.675, 116.28, 103.53)
@@ -108,6 +108,10 @@ class FasterVQA(Metric):
         "weights": "local weights file used instead of the catalogue asset (recorded by its sha256)",
     }
     precision: ClassVar[int] = 4
+    paper: ClassVar[tuple[PaperColumn, ...]] = (
+        PaperColumn("table1", "Temporal Consistency", 1),
+        PaperColumn("table2", "Temporal Consistency", 1),
+    )
     description: ClassVar[str] = (
         "FasterVQA (Swin-T 3D + GRPB, fragments 7×7×32, 8×4 frames), sigmoid-rescaled"
     )

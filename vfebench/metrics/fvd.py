@@ -34,7 +34,7 @@ from typing import Any, ClassVar
 import numpy as np
 
 from vfebench.errors import InputError
-from vfebench.metrics.base import ClipResult, Metric, ScoreContext, SetResult, check_pair
+from vfebench.metrics.base import ClipResult, Metric, PaperColumn, ScoreContext, SetResult, check_pair
 from vfebench.video import Clip
 
 
@@ -58,6 +58,7 @@ class FVD(Metric):
         "weights": "local weights file used instead of the catalogue asset (recorded by its sha256)",
     }
     precision: ClassVar[int] = 2
+    paper: ClassVar[tuple[PaperColumn, ...]] = (PaperColumn("table1", "Temporal Consistency", 2),)
     description: ClassVar[str] = "Fréchet Video Distance, I3D Kinetics-400 logits (StyleGAN-V detector)"
 
     def __init__(self, mode: str = "per_video_mean", **options: Any) -> None:

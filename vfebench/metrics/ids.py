@@ -41,7 +41,7 @@ from typing import Any, ClassVar
 import numpy as np
 
 from vfebench.errors import InputError
-from vfebench.metrics.base import ClipResult, ScoreContext
+from vfebench.metrics.base import ClipResult, PaperColumn, ScoreContext
 from vfebench.metrics.features.face_metric import FaceMetric
 from vfebench.metrics.functional.face import cosine_rows
 from vfebench.video import Clip
@@ -65,6 +65,10 @@ class IDS(FaceMetric):
         "weights": "local weights file used instead of the catalogue asset (recorded by its sha256)",
     }
     precision: ClassVar[int] = 4
+    paper: ClassVar[tuple[PaperColumn, ...]] = (
+        PaperColumn("table1", "Pose Consistency", 1),
+        PaperColumn("table3", None, 4, precision=3),
+    )
     description: ClassVar[str] = (
         "ArcFace IR-SE50 cosine similarity of MTCNN-aligned faces, restored vs GT, per frame → clip → "
         "set (BFVR-STC eval_ids.py; compat modes bfvr, bfvr_bug)"

@@ -21,7 +21,7 @@ from typing import Any, ClassVar
 import numpy as np
 
 from vfebench.errors import InputError
-from vfebench.metrics.base import ClipResult, FrameMetric, ScoreContext
+from vfebench.metrics.base import ClipResult, FrameMetric, PaperColumn, ScoreContext
 from vfebench.utils import require
 from vfebench.video import Clip
 
@@ -44,6 +44,10 @@ class LPIPS(FrameMetric):
     assets: ClassVar[tuple[str, ...]] = ("tv_alexnet", "lpips_alex_v01")
     modes: ClassVar[tuple[str, ...]] = ("clean", "bfvr")
     precision: ClassVar[int] = 4
+    paper: ClassVar[tuple[PaperColumn, ...]] = (
+        PaperColumn("table1", "Quality and Fidelity", 3),
+        PaperColumn("table3", None, 3, precision=3),
+    )
     batch_size: ClassVar[int] = 8
     net: ClassVar[str] = "alex"
     options_doc: ClassVar[dict[str, str]] = {
@@ -134,6 +138,7 @@ class LPIPSVGG(LPIPS):
 
     name: ClassVar[str] = "lpips_vgg"
     display: ClassVar[str] = "LPIPS-VGG"
+    paper: ClassVar[tuple[PaperColumn, ...]] = ()  # not a paper column (LPIPS is AlexNet)
     assets: ClassVar[tuple[str, ...]] = ("tv_vgg16", "lpips_vgg_v01")
     net: ClassVar[str] = "vgg"
     description: ClassVar[str] = (

@@ -16,7 +16,7 @@ from typing import Any, ClassVar
 
 import numpy as np
 
-from vfebench.metrics.base import FrameMetric
+from vfebench.metrics.base import FrameMetric, PaperColumn
 from vfebench.utils import require
 
 
@@ -46,7 +46,8 @@ class MUSIQ(FrameMetric):
     version: ClassVar[str] = "1"
     extra: ClassVar[str] = "pyiqa"
     assets: ClassVar[tuple[str, ...]] = ("musiq_koniq",)
-    precision: ClassVar[int] = 2
+    precision: ClassVar[int] = 4  # the paper prints MUSIQ with 4 decimals (Table 2)
+    paper: ClassVar[tuple[PaperColumn, ...]] = (PaperColumn("table2", "Quality and Fidelity", 2),)
     batch_size: ClassVar[int] = 1
     options_doc: ClassVar[dict[str, str]] = {
         "weights": "local weights file used instead of the catalogue asset (recorded by its sha256)",

@@ -7,7 +7,7 @@ from typing import ClassVar
 import numpy as np
 
 from vfebench.errors import InputError
-from vfebench.metrics.base import FrameMetric, FrameScores
+from vfebench.metrics.base import FrameMetric, FrameScores, PaperColumn
 
 
 class NIQE(FrameMetric):
@@ -29,6 +29,8 @@ class NIQE(FrameMetric):
     needs_reference: ClassVar[bool] = False
     version: ClassVar[str] = "1"
     precision: ClassVar[int] = 4
+    paper: ClassVar[tuple[PaperColumn, ...]] = (PaperColumn("table2", "Quality and Fidelity", 1),)
+    tolerance: ClassVar[dict[str, float] | None] = {"abs": 1e-3}
     batch_size: ClassVar[int] = 4
     options_doc: ClassVar[dict[str, str]] = {
         "crop_border": "pixels removed on each side before scoring (default 0)",

@@ -21,7 +21,7 @@ from typing import ClassVar
 
 import numpy as np
 
-from vfebench.metrics.base import ClipResult, ScoreContext
+from vfebench.metrics.base import ClipResult, PaperColumn, ScoreContext
 from vfebench.metrics.features.face_metric import FaceMetric
 from vfebench.metrics.functional.face import landmark_jitter, relative_jitter
 from vfebench.video import Clip
@@ -37,6 +37,7 @@ class TLME(FaceMetric):
     level: ClassVar[str] = "clip"
     modes: ClassVar[tuple[str, ...]] = ("clean",)
     precision: ClassVar[int] = 4
+    paper: ClassVar[tuple[PaperColumn, ...]] = (PaperColumn("table2", "Pose Consistency", 1),)
     recon: ClassVar[bool] = True
     description: ClassVar[str] = (
         "[recon] mean consecutive-frame displacement of 478 MediaPipe landmarks (normalised x, y), "

@@ -256,6 +256,8 @@ def metric_record(metric) -> dict[str, Any]:
         "scale": info["scale"],
         "precision": info["precision"],
         "recon": info["recon"],
+        "paper": info["paper"],
+        "tolerance": info["tolerance"],
     }
 
 
