@@ -14,8 +14,9 @@ sha256, size, licence and the components that use it. Assets live in one cache d
   command that gets it. Hashes of big files are cached in a ``<file>.sha256`` sidecar keyed by
   size and mtime, so a verified file is not re-hashed on every run.
 
-The catalogue is assembled from per-family modules listed in :data:`CATALOG_MODULES`; each
-defines ``ASSETS: list[Asset]``. Loading code must never unpickle arbitrary objects: use
+Each weights file is declared next to the component that needs it: the module of every
+registered metric and method defines ``ASSETS: list[Asset]`` (plus :data:`CATALOG_MODULES` for a
+package whose components share theirs); :func:`catalog` collects them. Loading code must never unpickle arbitrary objects: use
 :func:`load_torch_state_dict` (``weights_only=True`` / safetensors).
 """
 
@@ -35,13 +36,10 @@ from vfebench.errors import AssetHashError, MissingAssetError, UnknownNameError
 from vfebench.registry import did_you_mean
 from vfebench.utils import atomic_path, cache_root, sha256_file
 
-#: modules that each define ``ASSETS: list[Asset]`` (one per metric/method family)
-CATALOG_MODULES = (
-    "vfebench.metrics.assets_iqa",
-    "vfebench.metrics.assets_face",
-    "vfebench.metrics.assets_video",
-    "vividface.assets",
-)
+#: packages whose weights several components share (a method, its trainer and its CLI), so they
+#: declare them in one module of their own; every metric and method otherwise declares its
+#: ``ASSETS`` in its own module, found through the registries (:func:`catalog`)
+CATALOG_MODULES = ("vividface.assets",)
 
 
 @dataclass(frozen=True)
@@ -95,7 +93,7 @@ def catalog() -> dict[str, Asset]:
     global _CATALOG
     if _CATALOG is None:
         cat: dict[str, Asset] = {}
-        for mod in CATALOG_MODULES:
+        for mod in _component_modules() + list(CATALOG_MODULES):
             try:
                 m = importlib.import_module(mod)
             except ModuleNotFoundError as exc:
@@ -107,6 +105,25 @@ def catalog() -> dict[str, Asset]:
         cat.update(_EXTRA)
         _CATALOG = cat
     return _CATALOG
+
+
+def _component_modules() -> list[str]:
+    """Modules of every registered metric and method (where each declares its ``ASSETS``)."""
+    from vfebench.methods import METHODS
+    from vfebench.metrics import METRICS
+
+    out: list[str] = []
+    for reg in (METRICS, METHODS):
+        for n in reg.names():
+            target = reg.target(n)
+            if target.startswith("<object "):  # registered as an object: its class's module
+                obj = reg.get(n)
+                mod = getattr(obj, "__module__", "")
+            else:
+                mod = target.partition(":")[0]
+            if mod and mod not in out:
+                out.append(mod)
+    return out
 
 
 def get_asset(name: str) -> Asset:
@@ -301,3 +318,34 @@ def load_torch_state_dict(path: str | os.PathLike, map_location: str = "cpu") ->
             f"{path}: refusing to load: not a plain tensor state dict ({exc}). vfebench never "
             "unpickles arbitrary objects."
         ) from exc
+
+
+def git_blob_sha1(path: str | os.PathLike, chunk: int = 1 << 20) -> str:
+    """Git's object id of a file: sha1 over ``b"blob <size>\\0" + content``."""
+    import hashlib
+
+    p = Path(path)
+    h = hashlib.sha1()
+    h.update(f"blob {p.stat().st_size}\0".encode())
+    with open(p, "rb") as f:
+        while True:
+            b = f.read(chunk)
+            if not b:
+                break
+            h.update(b)
+    return h.hexdigest()
+
+
+def verify_git_blob(name: str, path: str | os.PathLike) -> None:
+    """When asset ``name`` has no sha256 but a pinned git blob id (``extra["git_blob_sha1"]``),
+    check ``path`` against it."""
+    a = get_asset(name)
+    want = a.extra.get("git_blob_sha1") if not a.sha256 else None
+    if not want:
+        return
+    got = git_blob_sha1(path)
+    if got != want:
+        raise AssetHashError(
+            f"{path}: git blob id {got} does not match the pinned {want} for asset {name!r}; delete it "
+            f"and run `vfebench assets fetch {name}` or `vfebench assets import DIR`"
+        )

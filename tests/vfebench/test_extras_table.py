@@ -3,8 +3,9 @@
 from __future__ import annotations
 
 import re
-import tomllib
 from pathlib import Path
+
+import tomllib
 
 from vfebench.utils import EXTRA_MODULES, EXTRA_OF, OPTIONAL_MODULES, missing_modules
 

@@ -30,6 +30,7 @@ METRICS: Registry[Any] = Registry(
         "facecons": "vfebench.metrics.facecons:FaceCons",
         "fastervqa": "vfebench.metrics.fastervqa:FasterVQA",
         "fvd": "vfebench.metrics.fvd:FVD",
+        "tlp": "vfebench.metrics.tlp:TLP",
     },
     hint="vfebench ls metrics",
 )

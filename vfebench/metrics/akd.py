@@ -28,6 +28,7 @@ from typing import Any, ClassVar
 
 import numpy as np
 
+from vfebench.assets import Asset
 from vfebench.errors import InputError
 from vfebench.metrics.base import ClipResult, PaperColumn, ScoreContext
 from vfebench.metrics.features.face_metric import FaceMetric
@@ -116,3 +117,24 @@ class AKD(FaceMetric):
             "frames_no_face_gt": int((~fg["found"][:n]).sum()),
         }
         return self._result(pred.id, px / ANALYSIS_SIZE, int((~both).sum()), "frame", extras)
+
+
+# ----------------------------------------------------------------------------- weights
+# The pinned weights this metric needs (collected by vfebench.assets.catalog()).
+
+ASSETS: list[Asset] = [
+    Asset(
+        name="fan_2dfan4",
+        filename="2DFAN4-11f355bf06.pth.tar",
+        urls=("https://www.adrianbulat.com/downloads/python-fan/2DFAN4-11f355bf06.pth.tar",),
+        sha256="11f355bf0693120222f5955ce3f9dc8fb5763ebb30a47d7906e509490d32e4aa",
+        size=0,
+        licence="BSD-3-Clause (1adrianb/face-alignment)",
+        users=("akd:backend=fan68",),
+        notes=(
+            "face-alignment 1.5.0's 2D FAN-4 weights (plain state dict, loaded with weights_only=True). "
+            "sha256 from public scripts that download this URL and verify it (≥2 independent sources; "
+            "it matches the 11f355bf06 prefix in the file name, torch.hub's convention); not hashed here."
+        ),
+    ),
+]

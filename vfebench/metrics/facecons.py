@@ -22,6 +22,7 @@ from __future__ import annotations
 
 from typing import Any, ClassVar
 
+from vfebench.assets import Asset
 from vfebench.metrics.base import ClipResult, PaperColumn, ScoreContext
 from vfebench.metrics.features.face_metric import FaceMetric
 from vfebench.metrics.functional.face import first_frame_consistency
@@ -71,3 +72,27 @@ class FaceCons(FaceMetric):
         )
         per = first_frame_consistency(e["emb"][:n])
         return self._result(pred.id, per, 0, "frame", extras)
+
+
+# ----------------------------------------------------------------------------- weights
+# The pinned weights this metric needs (collected by vfebench.assets.catalog()).
+
+ASSETS: list[Asset] = [
+    Asset(
+        name="clip_vit_b32",
+        filename="ViT-B-32.pt",
+        urls=(
+            "https://openaipublic.azureedge.net/clip/models/"
+            "40d365715913c9da98579312b702a82c18be219cc2a73407c4526f58eba950af/ViT-B-32.pt",
+        ),
+        sha256="40d365715913c9da98579312b702a82c18be219cc2a73407c4526f58eba950af",
+        size=353_976_522,
+        licence="MIT (openai/CLIP)",
+        users=("facecons",),
+        notes=(
+            "OpenAI CLIP ViT-B/32 release (TorchScript archive); the sha256 is the one OpenAI's clip.load "
+            "checks (it is part of the URL; same URL in open_clip's pretrained table). Same weights as "
+            "openai/clip-vit-base-patch32 on the HF hub (EvalCrafter's checkpoint)."
+        ),
+    ),
+]

@@ -42,6 +42,7 @@ from typing import Any, ClassVar
 
 import numpy as np
 
+from vfebench.assets import Asset
 from vfebench.errors import InputError
 from vfebench.metrics.base import ClipResult, Metric, PaperColumn, ScoreContext
 from vfebench.video import Clip
@@ -211,3 +212,31 @@ class FasterVQA(Metric):
             "sampler": self.mode,
         }
         return ClipResult(pred.id, value, n_frames=pred.num_frames, extras=extras)
+
+
+# ----------------------------------------------------------------------------- weights
+# The pinned weights this metric needs (collected by vfebench.assets.catalog()).
+# ``fastervqa_3d`` (``FAST_VQA_3D_1_1.pth``, official FAST-VQA GitHub release v2.0.0): the
+# sha256 and byte size were read in one public third-party project that pins the v2.0.0 release
+# file and checks both before loading it (found through a code search of public repositories;
+# a single source, not cross-checked against a second one and not hashed here). The release
+# page publishes no digest.
+
+ASSETS: list[Asset] = [
+    Asset(
+        name="fastervqa_3d",
+        filename="FAST_VQA_3D_1_1.pth",
+        urls=(
+            "https://github.com/VQAssessment/FAST-VQA-and-FasterVQA/releases/download/v2.0.0/FAST_VQA_3D_1_1.pth",
+            "https://github.com/TimothyHTimothy/FAST-VQA/releases/download/v2.0.0/FAST_VQA_3D_1_1.pth",
+        ),
+        sha256="8c3108647653fd48e31f3bebbe03a344d624c806d3f1af9478a4e9f5aa3038ab",
+        size=127_343_543,
+        licence="MIT (VQAssessment/FAST-VQA-and-FasterVQA)",
+        users=("fastervqa",),
+        notes=(
+            "FasterVQA (FAST-VQA-B-3D, Kinetics-400 init, trained on LSVQ), release v2.0.0. sha256 and "
+            "size from one third-party project that pins this release file; not hashed here."
+        ),
+    ),
+]
