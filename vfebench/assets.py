@@ -324,16 +324,11 @@ def git_blob_sha1(path: str | os.PathLike, chunk: int = 1 << 20) -> str:
     """Git's object id of a file: sha1 over ``b"blob <size>\\0" + content``."""
     import hashlib
 
-    p = Path(path)
+    from vfebench.utils import hash_file
+
     h = hashlib.sha1()
-    h.update(f"blob {p.stat().st_size}\0".encode())
-    with open(p, "rb") as f:
-        while True:
-            b = f.read(chunk)
-            if not b:
-                break
-            h.update(b)
-    return h.hexdigest()
+    h.update(f"blob {Path(path).stat().st_size}\0".encode())
+    return hash_file(h, path, chunk)
 
 
 def verify_git_blob(name: str, path: str | os.PathLike) -> None:

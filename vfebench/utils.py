@@ -90,15 +90,17 @@ def require(module: str, extra: str | None = None, purpose: str = ""):
         ) from exc
 
 
-def sha256_file(path: str | os.PathLike, chunk: int = 1 << 20) -> str:
-    h = hashlib.sha256()
+def hash_file(h: Any, path: str | os.PathLike, chunk: int = 1 << 20) -> str:
+    """Feed the file at ``path`` into the hashlib object ``h`` in chunks; its hex digest."""
     with open(path, "rb") as f:
-        while True:
-            b = f.read(chunk)
-            if not b:
-                break
+        while b := f.read(chunk):
             h.update(b)
     return h.hexdigest()
+
+
+def sha256_file(path: str | os.PathLike, chunk: int = 1 << 20) -> str:
+    """Hex sha256 of a file."""
+    return hash_file(hashlib.sha256(), path, chunk)
 
 
 def sha256_text(text: str) -> str:
