@@ -83,6 +83,8 @@ def test_every_component_kind_uses_it():
         build_metric("psnr:batch_sise=2")
     with pytest.raises(UnknownNameError, match="Did you mean 'psnr'"):
         build_metric("psrn")
+    with pytest.raises(InputError, match="'window' is not an option"):
+        build_metric("fvd:dataset:window")
     a = parse_method_spec("vividface:steps=1,update_rule=flow")
     assert (a.target, a.config, a.label) == (
         "vividface",

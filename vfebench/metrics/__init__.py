@@ -59,8 +59,21 @@ def parse_metric_spec(spec: str) -> tuple[str, str, dict[str, Any]]:
     parse: ``window=16`` → int, else text: ``backend=insightface``). Examples:
     ``ids:backend=insightface``, ``fvd:dataset:window=10,eps=1e-6``.
     """
-    s = parse_spec(spec, "metric")
+    s = _checked(parse_spec(spec, "metric"))
     return s.name, s.mode, dict(s.options)
+
+
+def _checked(s: Spec) -> Spec:
+    """A metric spec has at most one ``:MODE`` (``fvd:dataset:window`` lacks ``=VALUE``)."""
+    if ":" in s.mode:
+        from vfebench.errors import InputError
+
+        extra = s.mode.partition(":")[2]
+        raise InputError(
+            f"metric spec {s.text!r}: {extra!r} is not an option (expected key=value: "
+            "NAME[:MODE][:key=value,...])"
+        )
+    return s
 
 
 def split_metric_specs(text: str) -> list[str]:
@@ -74,7 +87,7 @@ def build_metric(spec: str | Spec, **options: Any):
     """Instantiate ``"name"``, ``"name:mode"`` (e.g. ``"fvd:dataset"``), a spec with options
     (``"ids:backend=insightface"``) or an already parsed :class:`~vfebench.spec.Spec`; keyword
     options win. Unknown names, modes and options raise with a did-you-mean."""
-    s = spec if isinstance(spec, Spec) else parse_spec(spec, "metric")
+    s = _checked(spec if isinstance(spec, Spec) else parse_spec(spec, "metric"))
     cls = METRICS.get(s.name)
     opts = {**s.options, **options}
     return cls(mode=s.mode, **opts) if s.mode else cls(**opts)
