@@ -124,8 +124,6 @@ def parse_method_spec(spec: str) -> MethodSpec:
     The one spec grammar of :mod:`vfebench.spec` (values parsed as JSON when possible: ``steps=1``
     → int). The label (:func:`method_label`) uses the class name of a ``module:Class`` target.
     """
-    from vfebench.spec import parse_spec
-
     s = parse_spec(spec, "--method")
     target = s.head
     return MethodSpec(
