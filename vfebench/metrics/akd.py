@@ -39,6 +39,10 @@ from vfebench.video import Clip
 class AKD(FaceMetric):
     name: ClassVar[str] = "akd"
     display: ClassVar[str] = "AKD*"
+    value_range: ClassVar[tuple[float | None, float | None]] = (
+        0.0,
+        None,
+    )  # normalised landmark distance (AKD* = ×1000)
     higher_is_better: ClassVar[bool] = False
     needs_reference: ClassVar[bool] = True
     version: ClassVar[str] = "1"

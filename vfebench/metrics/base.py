@@ -309,6 +309,8 @@ class Metric(Component):
     modes: ClassVar[tuple[str, ...]] = ("clean",)
     precision: ClassVar[int] = 4  # decimals shown in reports (after scaling)
     recon: ClassVar[bool] = False  # our documented reconstruction (protocol.md [recon])
+    #: raw-value range ``(lower, upper)``, None = unbounded (torchmetrics' plot bounds)
+    value_range: ClassVar[tuple[float | None, float | None]] = (None, None)
     #: the paper tables this metric is a column of (read by the reports, via the run record)
     paper: ClassVar[tuple[PaperColumn, ...]] = ()
     #: default gate allowance in raw units (``{"abs": x}`` and/or ``{"rel": y}``); None = the

@@ -42,6 +42,7 @@ class CLIPIQA(FrameMetric):
 
     name: ClassVar[str] = "clipiqa"
     display: ClassVar[str] = "CLIP-IQA"
+    value_range: ClassVar[tuple[float | None, float | None]] = (0.0, 1.0)
     higher_is_better: ClassVar[bool] = True
     needs_reference: ClassVar[bool] = False
     version: ClassVar[str] = "1"

@@ -32,6 +32,7 @@ from vfebench.video import Clip
 class FaceCons(FaceMetric):
     name: ClassVar[str] = "facecons"
     display: ClassVar[str] = "FaceCons"
+    value_range: ClassVar[tuple[float | None, float | None]] = (-1.0, 1.0)  # cosine similarity
     higher_is_better: ClassVar[bool] = True
     needs_reference: ClassVar[bool] = False
     version: ClassVar[str] = "1"

@@ -96,6 +96,7 @@ class FasterVQA(Metric):
 
     name: ClassVar[str] = "fastervqa"
     display: ClassVar[str] = "FasterVQA"
+    value_range: ClassVar[tuple[float | None, float | None]] = (0.0, 1.0)
     higher_is_better: ClassVar[bool] = True
     needs_reference: ClassVar[bool] = False
     version: ClassVar[str] = "1"

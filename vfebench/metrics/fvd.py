@@ -44,6 +44,7 @@ class FVD(Metric):
 
     name: ClassVar[str] = "fvd"
     display: ClassVar[str] = "FVD"
+    value_range: ClassVar[tuple[float | None, float | None]] = (0.0, None)
     higher_is_better: ClassVar[bool] = False
     needs_reference: ClassVar[bool] = True
     version: ClassVar[str] = "1"

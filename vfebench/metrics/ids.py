@@ -54,6 +54,7 @@ BACKEND_ASSETS = {"ir_se50": "arcface_ir_se50", "insightface": "insightface_w600
 class IDS(FaceMetric):
     name: ClassVar[str] = "ids"
     display: ClassVar[str] = "IDS"
+    value_range: ClassVar[tuple[float | None, float | None]] = (-1.0, 1.0)  # cosine similarity
     higher_is_better: ClassVar[bool] = True
     needs_reference: ClassVar[bool] = True
     version: ClassVar[str] = "2"  # 2: compat modes detect and align as the reference

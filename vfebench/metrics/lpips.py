@@ -38,6 +38,7 @@ class LPIPS(FrameMetric):
 
     name: ClassVar[str] = "lpips"
     display: ClassVar[str] = "LPIPS"
+    value_range: ClassVar[tuple[float | None, float | None]] = (0.0, None)
     higher_is_better: ClassVar[bool] = False
     needs_reference: ClassVar[bool] = True
     version: ClassVar[str] = "1"

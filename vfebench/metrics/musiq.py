@@ -42,6 +42,7 @@ class MUSIQ(FrameMetric):
 
     name: ClassVar[str] = "musiq"
     display: ClassVar[str] = "MUSIQ"
+    value_range: ClassVar[tuple[float | None, float | None]] = (0.0, 100.0)
     higher_is_better: ClassVar[bool] = True
     needs_reference: ClassVar[bool] = False
     version: ClassVar[str] = "1"

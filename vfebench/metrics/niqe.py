@@ -25,6 +25,7 @@ class NIQE(FrameMetric):
 
     name: ClassVar[str] = "niqe"
     display: ClassVar[str] = "NIQE"
+    value_range: ClassVar[tuple[float | None, float | None]] = (0.0, None)
     higher_is_better: ClassVar[bool] = False
     needs_reference: ClassVar[bool] = False
     version: ClassVar[str] = "1"

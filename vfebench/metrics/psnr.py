@@ -25,6 +25,7 @@ class PSNR(FrameMetric):
 
     name: ClassVar[str] = "psnr"
     display: ClassVar[str] = "PSNR"
+    value_range: ClassVar[tuple[float | None, float | None]] = (0.0, None)  # dB; identical: inf
     higher_is_better: ClassVar[bool] = True
     needs_reference: ClassVar[bool] = True
     version: ClassVar[str] = "1"

@@ -23,6 +23,7 @@ class SSIM(FrameMetric):
 
     name: ClassVar[str] = "ssim"
     display: ClassVar[str] = "SSIM"
+    value_range: ClassVar[tuple[float | None, float | None]] = (-1.0, 1.0)
     higher_is_better: ClassVar[bool] = True
     needs_reference: ClassVar[bool] = True
     version: ClassVar[str] = "1"

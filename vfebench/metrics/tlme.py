@@ -30,6 +30,7 @@ from vfebench.video import Clip
 class TLME(FaceMetric):
     name: ClassVar[str] = "tlme"
     display: ClassVar[str] = "TLME*"
+    value_range: ClassVar[tuple[float | None, float | None]] = (0.0, None)
     higher_is_better: ClassVar[bool] = False
     needs_reference: ClassVar[bool] = False
     version: ClassVar[str] = "1"
@@ -65,6 +66,7 @@ class TLME(FaceMetric):
 class TLMERef(FaceMetric):
     name: ClassVar[str] = "tlme_ref"
     display: ClassVar[str] = "TLME*ref"
+    value_range: ClassVar[tuple[float | None, float | None]] = (0.0, None)
     higher_is_better: ClassVar[bool] = False
     needs_reference: ClassVar[bool] = True
     version: ClassVar[str] = "1"

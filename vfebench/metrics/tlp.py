@@ -32,6 +32,7 @@ class TLP(LPIPS):
 
     name: ClassVar[str] = "tlp"
     display: ClassVar[str] = "tLP×100"
+    value_range: ClassVar[tuple[float | None, float | None]] = (0.0, None)
     higher_is_better: ClassVar[bool] = False
     level: ClassVar[str] = "clip"
     modes: ClassVar[tuple[str, ...]] = ("clean",)
