@@ -48,7 +48,7 @@ from typing import Any, ClassVar
 
 import numpy as np
 
-from vfebench.errors import InputError
+from vfebench.errors import ExternalMethodError, InputError
 from vfebench.methods.base import Method
 from vfebench.utils import cache_root, safe_name
 from vfebench.video import Clip, read_clip, write_png_frames, write_video
@@ -65,10 +65,6 @@ class BaselineWeight:
     path: str
     url: str
     sha256: str | None = None
-
-
-class ExternalMethodError(RuntimeError):
-    """The external method failed or produced unusable output (the message has its log tail)."""
 
 
 class BaselinePinWarning(UserWarning):

@@ -14,13 +14,15 @@ sha256, size, licence and the components that use it. Assets live in one cache d
   command that gets it. Hashes of big files are cached in a ``<file>.sha256`` sidecar keyed by
   size and mtime, so a verified file is not re-hashed on every run.
 
-The catalogue is assembled from per-family modules listed in :data:`CATALOG_MODULES`; each
-defines ``ASSETS: list[Asset]``. Loading code must never unpickle arbitrary objects: use
+Each weights file is declared next to the component that needs it: the module of every
+registered metric and method defines ``ASSETS: list[Asset]`` (plus :data:`CATALOG_MODULES` for a
+package whose components share theirs); :func:`catalog` collects them. Loading code must never unpickle arbitrary objects: use
 :func:`load_torch_state_dict` (``weights_only=True`` / safetensors).
 """
 
 from __future__ import annotations
 
+import http.client
 import importlib
 import json
 import os
@@ -34,13 +36,10 @@ from vfebench.errors import AssetHashError, MissingAssetError, UnknownNameError
 from vfebench.registry import did_you_mean
 from vfebench.utils import atomic_path, cache_root, sha256_file
 
-#: modules that each define ``ASSETS: list[Asset]`` (one per metric/method family)
-CATALOG_MODULES = (
-    "vfebench.metrics.assets_iqa",
-    "vfebench.metrics.assets_face",
-    "vfebench.metrics.assets_video",
-    "vividface.assets",
-)
+#: packages whose weights several components share (a method, its trainer and its CLI), so they
+#: declare them in one module of their own; every metric and method otherwise declares its
+#: ``ASSETS`` in its own module, found through the registries (:func:`catalog`)
+CATALOG_MODULES = ("vividface.assets",)
 
 
 @dataclass(frozen=True)
@@ -94,7 +93,7 @@ def catalog() -> dict[str, Asset]:
     global _CATALOG
     if _CATALOG is None:
         cat: dict[str, Asset] = {}
-        for mod in CATALOG_MODULES:
+        for mod in _component_modules() + list(CATALOG_MODULES):
             try:
                 m = importlib.import_module(mod)
             except ModuleNotFoundError as exc:
@@ -106,6 +105,25 @@ def catalog() -> dict[str, Asset]:
         cat.update(_EXTRA)
         _CATALOG = cat
     return _CATALOG
+
+
+def _component_modules() -> list[str]:
+    """Modules of every registered metric and method (where each declares its ``ASSETS``)."""
+    from vfebench.methods import METHODS
+    from vfebench.metrics import METRICS
+
+    out: list[str] = []
+    for reg in (METRICS, METHODS):
+        for n in reg.names():
+            target = reg.target(n)
+            if target.startswith("<object "):  # registered as an object: its class's module
+                obj = reg.get(n)
+                mod = getattr(obj, "__module__", "")
+            else:
+                mod = target.partition(":")[0]
+            if mod and mod not in out:
+                out.append(mod)
+    return out
 
 
 def get_asset(name: str) -> Asset:
@@ -196,7 +214,7 @@ def fetch(name: str, force: bool = False, timeout: float = 60.0) -> Path:
         try:
             download_verified(url, dest, a.sha256 or None, timeout=timeout)
             return dest
-        except Exception as exc:  # try the next mirror
+        except (OSError, http.client.HTTPException, ValueError, AssetHashError) as exc:  # next mirror
             errors.append(f"{url}: {exc}")
     raise MissingAssetError(f"could not download asset {a.name!r}: " + "; ".join(errors))
 
@@ -300,13 +318,39 @@ def load_torch_state_dict(path: str | os.PathLike, map_location: str = "cpu") ->
     if is_torchscript_archive(path):
         try:
             module = torch.jit.load(str(path), map_location=map_location)
-        except Exception as exc:
+        except Exception as exc:  # broad on purpose: torch.jit.load raises many types for a bad file
             raise AssetHashError(f"{path}: not a readable TorchScript archive ({exc})") from exc
         return {k: v for k, v in module.state_dict().items() if isinstance(v, torch.Tensor)}
     try:
         return torch.load(str(path), map_location=map_location, weights_only=True)
-    except Exception as exc:
+    except Exception as exc:  # broad on purpose: torch.load raises many types for a bad file
         raise AssetHashError(
             f"{path}: refusing to load: not a plain tensor state dict ({exc}). vfebench never "
             "unpickles arbitrary objects."
         ) from exc
+
+
+def git_blob_sha1(path: str | os.PathLike, chunk: int = 1 << 20) -> str:
+    """Git's object id of a file: sha1 over ``b"blob <size>\\0" + content``."""
+    import hashlib
+
+    from vfebench.utils import hash_file
+
+    h = hashlib.sha1()
+    h.update(f"blob {Path(path).stat().st_size}\0".encode())
+    return hash_file(h, path, chunk)
+
+
+def verify_git_blob(name: str, path: str | os.PathLike) -> None:
+    """When asset ``name`` has no sha256 but a pinned git blob id (``extra["git_blob_sha1"]``),
+    check ``path`` against it."""
+    a = get_asset(name)
+    want = a.extra.get("git_blob_sha1") if not a.sha256 else None
+    if not want:
+        return
+    got = git_blob_sha1(path)
+    if got != want:
+        raise AssetHashError(
+            f"{path}: git blob id {got} does not match the pinned {want} for asset {name!r}; delete it "
+            f"and run `vfebench assets fetch {name}` or `vfebench assets import DIR`"
+        )

@@ -33,3 +33,30 @@ class MissingDependencyError(VfebenchError, ImportError):
 
 class AssetHashError(VfebenchError):
     """A weights file exists but its sha256 does not match the pinned value."""
+
+
+class WeightsError(VfebenchError, ValueError):
+    """A weights file was read but does not hold what the network expects (layout, shapes)."""
+
+
+class StorageError(VfebenchError, OSError):
+    """A cache / run-folder write failed (disk full, permissions); names the path."""
+
+
+class MalformedRecordError(InputError):
+    """A run record value is not what the record format allows (names the field)."""
+
+
+class CodecError(VfebenchError, RuntimeError):
+    """A video codec round trip (encode → decode) did not give back what it was given."""
+
+
+class ExternalMethodError(VfebenchError, RuntimeError):
+    """A published method's own program (run from its checkout) failed or wrote no output."""
+
+
+class ComponentFailed(VfebenchError, RuntimeError):
+    """A method or metric failed while running (set-up, restore, scoring); carries the reason.
+
+    Raised where an arbitrary exception of third-party code is turned into one failure of one
+    clip or one metric (the run goes on with the others)."""

@@ -28,7 +28,8 @@ Order of checks (:func:`compare`):
    the gate too. A failure names the method, the metric, both values and the clips that moved
    most.
 
-Tolerances (JSON, see :data:`DEFAULT_TOLERANCES`): ``{"default": {"abs": 1e-6},
+Tolerances (JSON; defaults: each metric's ``Metric.tolerance`` as stored in the record, else
+:data:`DEFAULT_TOLERANCES`): ``{"default": {"abs": 1e-6},
 "psnr": {"abs": 0.05}, "ssim": {"rel": 0.001}, "two_sided": false}``. ``abs`` and ``rel`` are
 finite, non-negative numbers in raw metric units; when both are given the larger allowance
 applies. Keys are metric keys or names; an unknown key is an error (a typo would otherwise
@@ -44,19 +45,18 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from vfebench.errors import InputError
+from vfebench.errors import InputError, MalformedRecordError
 
 PASS, FAIL, INCOMPARABLE = "pass", "fail", "incomparable"
 MALFORMED, INCONSISTENT = "malformed", "inconsistent"
 EXIT_CODES = {PASS: 0, FAIL: 1, INCOMPARABLE: 2, MALFORMED: 2, INCONSISTENT: 2}
 
-#: default allowances (raw units): deterministic CPU runs reproduce to the last bit; these leave
-#: room for BLAS/thread-order noise only, far below a 0.1 dB PSNR change
+#: default allowance (raw units) of a metric that declares none: deterministic CPU runs
+#: reproduce to the last bit; this leaves room for BLAS/thread-order noise only. A metric's own
+#: default lives on its class (``Metric.tolerance``, e.g. PSNR 0.01 dB) and in the run record's
+#: metric entry; :func:`metric_tolerance` reads it.
 DEFAULT_TOLERANCES: dict[str, Any] = {
     "default": {"abs": 1e-6, "rel": 1e-6},
-    "psnr": {"abs": 0.01},
-    "ssim": {"abs": 1e-4},
-    "niqe": {"abs": 1e-3},
     "two_sided": False,
 }
 
@@ -67,7 +67,7 @@ _INF_STRINGS = {"inf": math.inf, "+inf": math.inf, "infinity": math.inf, "+infin
                 "-inf": -math.inf, "-infinity": -math.inf, "∞": math.inf}  # fmt: skip
 
 
-class Malformed(ValueError):
+class Malformed(MalformedRecordError):
     """A record value that is neither a number, null nor an infinity marker."""
 
 
@@ -203,8 +203,27 @@ def _merge_tolerances(tol: dict, user: Any, where: str, known: set[str] | None) 
     return tol
 
 
-def _allowed(tol: dict[str, Any], key: str, name: str, base: float) -> float:
-    t = tol.get(key) or tol.get(name) or tol["default"]
+def metric_tolerance(info: dict[str, Any]) -> dict[str, float] | None:
+    """A metric's default allowance: its record entry's ``tolerance``, else (records written
+    before the entry carried it) its registered class's ``Metric.tolerance``, else None."""
+    if info.get("tolerance"):
+        return dict(info["tolerance"])
+    if "tolerance" in info:  # the record says: none declared
+        return None
+    from vfebench.errors import UnknownNameError
+    from vfebench.metrics import METRICS
+
+    try:
+        t = METRICS.get(str(info.get("name", ""))).tolerance
+    except (UnknownNameError, ImportError):
+        return None
+    return dict(t) if t else None
+
+
+def _allowed(tol: dict[str, Any], key: str, info: dict[str, Any], base: float) -> float:
+    """Allowance for metric ``key``: the tolerances file (by key, then name), else the metric's
+    own default (:func:`metric_tolerance`), else ``default``."""
+    t = tol.get(key) or tol.get(info.get("name", key)) or metric_tolerance(info) or tol["default"]
     rel = float(t.get("rel", 0.0)) * abs(base) if math.isfinite(base) else 0.0
     return max(float(t.get("abs", 0.0)), rel)
 
@@ -470,7 +489,7 @@ def compare(
                     "candidate; re-bless a baseline where it was computed, or drop the metric"
                 )
                 continue
-            allowed = _allowed(tol, key, info.get("name", key), b)
+            allowed = _allowed(tol, key, info, b)
             if _missing(c):
                 findings.append(Finding(label, key, b, c, None, allowed, True, verdict="missing"))
                 fail_reasons.append(f"{label} / {disp} ({key}): baseline {_g(b)}, candidate has {_g(c)}")

@@ -177,7 +177,7 @@ class Registry(Generic[T]):
         """Add ``name``; ``target`` is ``"module:attr"`` or the class itself (type-checked now)."""
         self._scan()
         if name in self._targets and not overwrite:
-            raise ValueError(
+            raise InputError(
                 f"{self.kind} {name!r} is already registered ({self._origins.get(name, 'register()')})"
             )
         if origin is None:

@@ -11,40 +11,55 @@ import re
 import shutil
 import tempfile
 from collections.abc import Iterator
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
 from vfebench.errors import MissingDependencyError
 
-#: extra (pip install 'vfebench[EXTRA]') that provides each optional module
-EXTRA_OF = {
-    "torch": "iqa",
-    "torchvision": "iqa",
-    "lpips": "iqa",
-    "mediapipe": "face",
-    "facenet_pytorch": "face",
-    "onnxruntime": "face",
-    "face_alignment": "face",
-    "diffusers": "vividface",
-    "accelerate": "vividface",
-    "safetensors": "iqa",
-    "matplotlib": "report",
-    "jinja2": "report",
-    "torchmetrics": "torchmetrics",
+
+@dataclass(frozen=True)
+class OptionalModule:
+    """One optional dependency: its PyPI distribution and the pip extras that install it.
+
+    ``extras[0]`` is the extra an error message names; ``checked``: whether each of ``extras``
+    counts as unusable without it (:func:`missing_modules`; some modules are needed only by one
+    backend of a metric, so their absence is reported when that backend loads them).
+    """
+
+    dist: str
+    extras: tuple[str, ...]
+    checked: bool = True
+
+
+#: The one table of optional dependencies (import name → :class:`OptionalModule`). The maps
+#: below are derived from it, and a test checks pyproject's ``[project.optional-dependencies]``
+#: against it (tests/vfebench/test_extras_table.py).
+OPTIONAL_MODULES: dict[str, OptionalModule] = {
+    "torch": OptionalModule("torch", ("iqa", "torch", "pyiqa", "face", "video", "vividface", "torchmetrics")),
+    "torchvision": OptionalModule("torchvision", ("iqa", "torch")),
+    "lpips": OptionalModule("lpips", ("iqa",)),
+    "pyiqa": OptionalModule("pyiqa", ("pyiqa",)),
+    "facenet_pytorch": OptionalModule("facenet-pytorch", ("face",)),
+    "mediapipe": OptionalModule("mediapipe", ("face",)),
+    "onnxruntime": OptionalModule("onnxruntime", ("face",), checked=False),
+    "face_alignment": OptionalModule("face-alignment", ("face",), checked=False),
+    "dlib": OptionalModule("dlib-bin", ("dlib",)),
+    "diffusers": OptionalModule("diffusers", ("vividface",)),
+    "accelerate": OptionalModule("accelerate", ("vividface",), checked=False),
+    "safetensors": OptionalModule("safetensors", ("iqa",), checked=False),
+    "matplotlib": OptionalModule("matplotlib", ("report",)),
+    "jinja2": OptionalModule("jinja2", ("report",), checked=False),
+    "torchmetrics": OptionalModule("torchmetrics", ("torchmetrics",)),
 }
 
+#: extra (pip install 'vfebench[EXTRA]') named for each optional module (derived)
+EXTRA_OF: dict[str, str] = {m: o.extras[0] for m, o in OPTIONAL_MODULES.items()}
 
-#: modules each pip extra provides (checked with find_spec, without importing them)
+#: modules each pip extra provides, checked with find_spec without importing them (derived)
 EXTRA_MODULES: dict[str, tuple[str, ...]] = {
-    "torch": ("torch", "torchvision"),
-    "iqa": ("torch", "torchvision", "lpips"),
-    "pyiqa": ("torch", "pyiqa"),
-    "face": ("torch", "facenet_pytorch", "mediapipe"),
-    "dlib": ("dlib",),
-    "video": ("torch",),
-    "vividface": ("torch", "diffusers"),
-    "report": ("matplotlib",),
-    "torchmetrics": ("torch", "torchmetrics"),
+    e: tuple(m for m, o in OPTIONAL_MODULES.items() if o.checked and e in o.extras)
+    for e in dict.fromkeys(e for o in OPTIONAL_MODULES.values() for e in o.extras)
 }
 
 
@@ -75,15 +90,17 @@ def require(module: str, extra: str | None = None, purpose: str = ""):
         ) from exc
 
 
-def sha256_file(path: str | os.PathLike, chunk: int = 1 << 20) -> str:
-    h = hashlib.sha256()
+def hash_file(h: Any, path: str | os.PathLike, chunk: int = 1 << 20) -> str:
+    """Feed the file at ``path`` into the hashlib object ``h`` in chunks; its hex digest."""
     with open(path, "rb") as f:
-        while True:
-            b = f.read(chunk)
-            if not b:
-                break
+        while b := f.read(chunk):
             h.update(b)
     return h.hexdigest()
+
+
+def sha256_file(path: str | os.PathLike, chunk: int = 1 << 20) -> str:
+    """Hex sha256 of a file."""
+    return hash_file(hashlib.sha256(), path, chunk)
 
 
 def sha256_text(text: str) -> str:

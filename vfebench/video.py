@@ -264,7 +264,7 @@ def _open_video(path: Path):
     quiet_av_logging()
     try:
         container = av.open(str(path))
-    except Exception as exc:  # av raises many error types
+    except Exception as exc:  # broad on purpose: PyAV raises many error types
         raise InputError(
             f"{path}: cannot open video ({exc}); the file may be truncated or not a video"
         ) from exc
@@ -329,7 +329,7 @@ def probe(path: str | os.PathLike) -> ClipInfo:
         try:
             frame = next(container.decode(s))
             rot = _quarter_turns(frame) * 90
-        except Exception:  # an undecodable file is reported by iter_frames
+        except Exception:  # broad on purpose: PyAV; an undecodable file is reported by iter_frames
             pass
         h, w = s.codec_context.height, s.codec_context.width
         if rot in (90, 270):
@@ -376,7 +376,7 @@ def _iter_video(path: Path, max_frames: int | None, autorotate: bool = True) -> 
                 n += 1
                 if max_frames is not None and n >= max_frames:
                     return
-        except Exception as exc:
+        except Exception as exc:  # broad on purpose: PyAV decoders raise many error types
             raise InputError(
                 f"{path}: decoding failed after {n} frames ({exc}); the file may be truncated or corrupt"
             ) from exc

@@ -284,7 +284,7 @@ def test_metric_specs_with_options():
         "akd:backend=fan68",
     ]
     assert split_metric_specs(text) == want
-    assert parse_metric_specs([text, "psnr"]) == want
+    assert [s.text for s in parse_metric_specs([text, "psnr"])] == want  # parsed once, as Specs
     assert parse_metric_spec("fvd:dataset:window=10,eps=1e-5") == (
         "fvd",
         "dataset",

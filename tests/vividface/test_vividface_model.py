@@ -212,7 +212,7 @@ def test_default_is_one_pass_for_100_frames(tiny):
     from vfebench.methods import build_method
 
     assert InferenceConfig().chunk_frames == 0 and InferenceConfig().update_rule == "released"
-    assert build_method("vividface").fingerprint()["as_released"] is True
+    assert build_method("vividface").not_as_released() == []  # fingerprint()["as_released"]
     m = build_method("vividface", tiny_random=True, size=16)
     frames = (np.random.default_rng(3).random((100, 16, 16, 3)) * 255).astype(np.uint8)
     calls = []
@@ -288,9 +288,10 @@ def test_chunked_blend_matches_hand_crossfade(tiny):
 def test_chunking_is_flagged_not_as_released():
     from vfebench.methods import build_method
 
-    fp = build_method("vividface", chunk_frames=81, chunk_overlap=8).fingerprint()
-    assert fp["as_released"] is False and any("chunks of 81" in r for r in fp["not_as_released"])
-    assert build_method("vividface", update_rule="flow").fingerprint()["as_released"] is False
+    # (the fingerprint of the real weights needs them present: it records their hashes)
+    reasons = build_method("vividface", chunk_frames=81, chunk_overlap=8).not_as_released()
+    assert any("chunks of 81" in r for r in reasons)
+    assert build_method("vividface", update_rule="flow").not_as_released()
     tiny_fp = build_method("vividface", tiny_random=True).fingerprint()
     assert tiny_fp["as_released"] is False and "tiny random" in tiny_fp["not_as_released"][0]
     assert build_method("vividface", tiny_random=True).config.get("chunk_frames") is None
@@ -342,8 +343,12 @@ def test_method_tiny_random_restores_and_fingerprints():
         m.fingerprint_hash()
         != build_method("vividface", tiny_random=True, update_rule="flow").fingerprint_hash()
     )
-    real = build_method("vividface").fingerprint()
-    assert set(real["weights"]) == {"vividface_dit", "wan21_vae", "wan21_empty_prompt"}
+    real = build_method("vividface")
+    assert set(real.required_assets()) == {"vividface_dit", "wan21_vae", "wan21_empty_prompt"}
+    # the unpinned DiT / prompt files are hashed from the files themselves: absent → an error
+    # naming the fix, never a fingerprint with a None hash (a weaker cache key)
+    with pytest.raises(MissingAssetError, match="vividface_dit"):
+        real.fingerprint()
 
 
 def test_method_rejects_unknown_option():

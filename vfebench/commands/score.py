@@ -72,13 +72,13 @@ def pair_clips(pred: dict[str, Path], gt: dict[str, Path] | None) -> list[tuple[
 def build_metrics(spec: str, has_gt: bool = True) -> dict:
     """``{spec: Metric}`` with the same checks ``vfebench run`` makes (extra, weights, reference)."""
     from vfebench.errors import InputError
-    from vfebench.metrics import split_metric_specs
     from vfebench.runner import resolve_metrics
+    from vfebench.spec import split_specs
 
-    names = split_metric_specs(spec)
-    if not names:
+    specs = split_specs(spec, "metric")
+    if not specs:
         raise InputError("--metrics is empty (e.g. --metrics psnr,ssim,lpips)")
-    return resolve_metrics(list(dict.fromkeys(names)), has_gt=has_gt)[0]
+    return resolve_metrics(specs, has_gt=has_gt)[0]
 
 
 def score(
@@ -97,22 +97,23 @@ def score(
     uses: a clip or metric that cannot be scored is listed under ``failures`` (and its value is
     null) while every other clip and metric is still scored.
     """
-    from vfebench.errors import InputError
-    from vfebench.metrics import METRICS, split_metric_specs
+    from vfebench.errors import InputError, UnknownNameError
+    from vfebench.metrics import METRICS
     from vfebench.metrics.base import from_json_value, json_value
     from vfebench.runner.engine import ClipItem, ScoringEngine
+    from vfebench.spec import split_specs
     from vfebench.video import read_clip
 
     if max_frames is not None and max_frames < 1:
         raise InputError(f"--max-frames must be >= 1, got {max_frames}")
     if gt is None:
         fr = []
-        for n in split_metric_specs(metrics):
+        for n in split_specs(metrics, "metric"):
             try:
-                if METRICS.get(n.partition(":")[0]).needs_reference:
-                    fr.append(n)
-            except Exception:
-                pass  # unknown names are reported by build_metrics with a did-you-mean
+                if METRICS.get(n.name).needs_reference:
+                    fr.append(n.text)
+            except (UnknownNameError, ImportError):
+                pass  # reported by build_metrics (did-you-mean / the extra to install)
         if fr:
             raise InputError(
                 f"metric(s) {', '.join(fr)} need a reference: pass GT (vfebench score PRED GT ...) "
@@ -217,11 +218,12 @@ def format_table(doc: dict) -> str:
 
 
 def _precision(name: str) -> int:
+    from vfebench.errors import UnknownNameError
     from vfebench.metrics import METRICS
 
     try:
         return int(METRICS.get(name.partition(":")[0]).precision)
-    except Exception:
+    except (UnknownNameError, ImportError):  # a metric of another checkout / plug-in: default
         return 4
 
 

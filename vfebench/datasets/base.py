@@ -48,7 +48,7 @@ class Source(abc.ABC):
         if clip_id not in memo:
             try:
                 memo[clip_id] = (self.clip_hash(clip_id), None)
-            except Exception as exc:  # unreadable clip: a per-clip failure, not the dataset's
+            except Exception as exc:  # broad on purpose: an unreadable clip is that clip's failure
                 memo[clip_id] = (None, f"{type(exc).__name__}: {exc}")
         return memo[clip_id]
 

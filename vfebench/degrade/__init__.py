@@ -21,5 +21,18 @@ PRESETS: Registry[Any] = Registry(
 )
 
 
-def build_preset(name: str):
-    return PRESETS.get(name)()
+def build_preset(spec: str):
+    """A preset from its spec (:mod:`vfebench.spec`): ``NAME`` or ``NAME:key=value,...`` with the
+    preset class's keyword options (the shipped presets take none: their parameters are the
+    versioned protocol)."""
+    from vfebench.errors import InputError
+    from vfebench.spec import check_options, parse_spec, signature_options
+
+    s = parse_spec(spec, "preset")
+    cls = PRESETS.get(s.name)
+    if s.mode:
+        raise InputError(f"preset spec {spec!r}: presets have no mode (write {s.name!r})")
+    known = signature_options(cls)
+    if known is not None:
+        check_options(f"preset {s.name!r}", s.options, known, "vfebench ls presets")
+    return cls(**s.options)

@@ -171,7 +171,9 @@ def degrade_to_dir(
             try:
                 gt = source.load(cid, max_frames=max_frames)
                 lq, params = pr.apply(gt, seed)
-            except Exception as exc:  # unreadable / undegradable GT: this clip fails, not the run
+            except (
+                Exception
+            ) as exc:  # broad on purpose: any error reading/degrading one GT fails that clip, not the run
                 failed[cid] = f"{type(exc).__name__}: {exc}"
                 continue
             write_png_frames(lq, cdir)
@@ -228,7 +230,7 @@ def ships_lq(source, ids: list[str]) -> bool:
     for cid in ids:  # the first clip that answers decides (an unreadable one fails on its own)
         try:
             return source.load_lq(cid, max_frames=1) is not None
-        except Exception:
+        except Exception:  # broad on purpose: an unreadable clip fails later with its own reason
             continue
     return False
 
@@ -301,7 +303,9 @@ def materialize(
         for cid in sorted(ids):
             try:
                 lq_hashes[cid] = load_shipped(cid).content_hash()
-            except Exception as exc:  # an unreadable LQ clip fails that clip only
+            except (
+                Exception
+            ) as exc:  # broad on purpose: an unreadable LQ clip (any decoder error) fails that clip only
                 failed[cid] = f"{type(exc).__name__}: {exc}"
         ident = {
             "kind": "shipped",

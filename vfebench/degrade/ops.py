@@ -18,7 +18,7 @@ import math
 
 import numpy as np
 
-from vfebench.errors import InputError
+from vfebench.errors import CodecError, InputError
 
 INTERPOLATIONS = ("area", "linear", "cubic")
 
@@ -255,7 +255,7 @@ def h264_roundtrip(
     data, settings = h264_encode(frames, crf, rate, preset)
     out = h264_decode(data, h, w)
     if out.shape[0] != t:
-        raise RuntimeError(f"H.264 round trip returned {out.shape[0]} frames for {t}")
+        raise CodecError(f"H.264 round trip returned {out.shape[0]} frames for {t}")
     if info is not None:
         info.update(settings)
     return out

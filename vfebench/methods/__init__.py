@@ -25,5 +25,38 @@ METHODS: Registry[Any] = Registry(
 )
 
 
+def load_method_class(target: str):
+    """The Method class for a registry name or ``module:Class`` (clear errors on failure)."""
+    from vfebench.errors import InputError, MissingDependencyError, UnknownNameError
+    from vfebench.registry import import_target
+
+    if target in METHODS:
+        try:
+            return METHODS.get(target)
+        except ImportError as exc:
+            raise MissingDependencyError(
+                f"method {target!r} is registered but cannot be imported ({exc}). Install its extra "
+                f"(e.g. pip install 'vfebench[{target}]' or 'vfebench[all]') and get its weights with "
+                f"`vfebench assets list` / `vfebench assets fetch NAME`."
+            ) from exc
+    if ":" in target:
+        try:
+            cls = import_target(target)
+        except (ImportError, AttributeError) as exc:
+            raise UnknownNameError(f"--method {target!r}: cannot import it ({exc})") from exc
+        if not isinstance(cls, type):
+            raise InputError(f"--method {target!r} is not a class")
+        if not getattr(cls, "name", ""):
+            raise InputError(f"--method {target!r}: class {cls.__name__} has no `name` attribute")
+        return cls
+    return METHODS.get(target)  # raises UnknownNameError with did-you-mean
+
+
 def build_method(name: str, **config: Any):
-    return METHODS.get(name)(**config)
+    """Instantiate method ``name`` (a registry name or ``pkg.module:Class``) with ``config``.
+
+    Configuration only: weights are neither checked nor loaded (``vfebench run`` checks them at
+    plan time, :func:`vfebench.runner.plan.check_method_assets`; ``setup`` loads them). A class
+    that declares ``options_doc`` rejects unknown config keys with a did-you-mean.
+    """
+    return load_method_class(name)(**config)

@@ -1,5 +1,7 @@
 """Method interface: ``restore(lq) -> Clip`` with a fingerprint that identifies its outputs.
 
+- Shared with metrics (:class:`vfebench.component.Component`): name, version, options schema,
+  assets, setup/ensure_setup, fingerprint (a missing asset hash is an error, never ``None``).
 - Class attributes: ``name``, ``version``, ``scale`` (nominal upscaling), ``deterministic``,
   ``extras`` (pip extras needed), ``assets`` (pinned weights needed), ``steps`` (sampling steps,
   for Table 3).
@@ -25,19 +27,19 @@ from __future__ import annotations
 
 from typing import Any, ClassVar
 
-from vfebench.utils import config_hash
+from vfebench.component import Component
 from vfebench.video import Clip
 
 
-class Method:
-    name: ClassVar[str] = ""
-    version: ClassVar[str] = "1"
+class Method(Component):
+    """Base class of every method (see the module docstring and :class:`Component`)."""
+
+    kind: ClassVar[str] = "method"
+    list_hint: ClassVar[str] = "vfebench ls methods"
     scale: ClassVar[int] = 4
     deterministic: ClassVar[bool] = True
     extras: ClassVar[tuple[str, ...]] = ()
-    assets: ClassVar[tuple[str, ...]] = ()
     steps: ClassVar[int | None] = None
-    description: ClassVar[str] = ""
     isolation: ClassVar[str] = "process"  # "inprocess": never run in a worker process
     #: config keys that are local plumbing: never in the label nor the fingerprint
     plumbing: ClassVar[tuple[str, ...]] = ()
@@ -45,6 +47,7 @@ class Method:
     timing: ClassVar[str] = "measured"
 
     def __init__(self, **config: Any) -> None:
+        self.check_options(config)
         self.config = dict(config)
         self.device = "cpu"
         self._ready = False
@@ -59,19 +62,9 @@ class Method:
         """For ``timing = "reported"``: ``{"seconds": s, "peak_mem_mb": m or None}`` or None."""
         return None
 
-    def required_assets(self) -> tuple[str, ...]:
-        return self.assets
-
-    def weight_hashes(self) -> dict[str, str | None]:
-        from vfebench import assets as _assets
-
-        out: dict[str, str | None] = {}
-        for a in self.required_assets():
-            try:
-                out[a] = _assets.get_asset(a).sha256 or _assets.asset_hash(a)
-            except Exception:
-                out[a] = None
-        return out
+    def weight_hashes(self) -> dict[str, str]:
+        """``{asset: sha256}`` of the weights this configuration needs (:meth:`asset_hashes`)."""
+        return self.asset_hashes()
 
     def fingerprint(self) -> dict[str, Any]:
         """Identity of this method's outputs (name, version, config, weight hashes)."""
@@ -81,18 +74,6 @@ class Method:
             "config": {k: v for k, v in sorted(self.config.items()) if k not in self.plumbing},
             "weights": self.weight_hashes(),
         }
-
-    def fingerprint_hash(self) -> str:
-        return config_hash(self.fingerprint())
-
-    def setup(self, device: str = "cpu") -> None:
-        """Load weights onto ``device``. Idempotent; excluded from timing."""
-        self.device = device
-        self._ready = True
-
-    def ensure_setup(self, device: str = "cpu") -> None:
-        if not self._ready:
-            self.setup(device)
 
     def restore(self, lq: Clip, target_size: tuple[int, int] | None = None) -> Clip:
         """Restore ``lq``; return a clip with the same id and frame count, ``target_size`` frames."""

@@ -9,6 +9,7 @@ from __future__ import annotations
 from typing import Any
 
 from vfebench.registry import Registry
+from vfebench.spec import Spec, parse_spec, split_specs
 
 METRICS: Registry[Any] = Registry(
     "metric",
@@ -29,6 +30,7 @@ METRICS: Registry[Any] = Registry(
         "facecons": "vfebench.metrics.facecons:FaceCons",
         "fastervqa": "vfebench.metrics.fastervqa:FasterVQA",
         "fvd": "vfebench.metrics.fvd:FVD",
+        "tlp": "vfebench.metrics.tlp:TLP",
     },
     hint="vfebench ls metrics",
     group="vfebench.metrics",
@@ -53,56 +55,41 @@ def available_metric_names() -> list[str]:
 
 
 def parse_metric_spec(spec: str) -> tuple[str, str, dict[str, Any]]:
-    """``NAME`` | ``NAME:MODE`` | ``NAME[:MODE]:key=value,key=value`` → ``(name, mode, options)``.
+    """``NAME`` | ``NAME:MODE`` | ``NAME[:MODE]:key=value,...`` → ``(name, mode, options)``.
 
-    Options use the method spec's syntax (``--method NAME:key=value,...``); values are parsed as
-    JSON when possible (``window=16`` → int), else kept as strings (``backend=insightface``).
-    Only the first two colons are structural, so an option value may contain ``:``.
-    Examples: ``ids:backend=insightface``, ``fvd:dataset:window=10,eps=1e-6``.
+    The one spec grammar and value parser of :mod:`vfebench.spec` (values are JSON when they
+    parse: ``window=16`` → int, else text: ``backend=insightface``). Examples:
+    ``ids:backend=insightface``, ``fvd:dataset:window=10,eps=1e-6``.
     """
-    import json
+    s = _checked(parse_spec(spec, "metric"))
+    return s.name, s.mode, dict(s.options)
 
-    from vfebench.errors import InputError
 
-    name, _, rest = spec.strip().partition(":")
-    mode, _, opt_text = rest.partition(":")
-    if "=" in mode:  # no mode, options only
-        mode, opt_text = "", rest
-    options: dict[str, Any] = {}
-    for item in opt_text.split(",") if opt_text else []:
-        k, eq, v = item.partition("=")
-        if not eq or not k.strip():
-            raise InputError(f"metric spec {spec!r}: bad option {item!r} (expected key=value)")
-        try:
-            options[k.strip()] = json.loads(v.strip())
-        except ValueError:
-            options[k.strip()] = v.strip()
-    return name.strip(), mode.strip(), options
+def _checked(s: Spec) -> Spec:
+    """A metric spec has at most one ``:MODE`` (``fvd:dataset:window`` lacks ``=VALUE``)."""
+    if ":" in s.mode:
+        from vfebench.errors import InputError
+
+        extra = s.mode.partition(":")[2]
+        raise InputError(
+            f"metric spec {s.text!r}: {extra!r} is not an option (expected key=value: "
+            "NAME[:MODE][:key=value,...])"
+        )
+    return s
 
 
 def split_metric_specs(text: str) -> list[str]:
-    """Split a comma-separated ``--metrics`` list, keeping ``key=value`` options with their metric.
-
+    """The spec texts of a comma-separated ``--metrics`` list (see :func:`vfebench.spec.split_specs`):
     ``"psnr,ids:backend=insightface,fvd:dataset:window=10,eps=1e-6"`` →
-    ``["psnr", "ids:backend=insightface", "fvd:dataset:window=10,eps=1e-6"]``: a piece whose text
-    before its first ``:`` holds ``=`` is another option of the previous spec.
-    """
-    out: list[str] = []
-    for piece in str(text).split(","):
-        piece = piece.strip()
-        if not piece:
-            continue
-        if out and "=" in piece.partition(":")[0] and "=" in out[-1]:
-            out[-1] += "," + piece
-        else:
-            out.append(piece)
-    return out
+    ``["psnr", "ids:backend=insightface", "fvd:dataset:window=10,eps=1e-6"]``."""
+    return [s.text for s in split_specs(text, "metric")]
 
 
-def build_metric(spec: str, **options: Any):
-    """Instantiate ``"name"``, ``"name:mode"`` (e.g. ``"fvd:dataset"``) or a spec with options
-    (``"ids:backend=insightface"``, see :func:`parse_metric_spec`); keyword options win."""
-    name, mode, opts = parse_metric_spec(spec)
-    cls = METRICS.get(name)
-    opts.update(options)
-    return cls(mode=mode, **opts) if mode else cls(**opts)
+def build_metric(spec: str | Spec, **options: Any):
+    """Instantiate ``"name"``, ``"name:mode"`` (e.g. ``"fvd:dataset"``), a spec with options
+    (``"ids:backend=insightface"``) or an already parsed :class:`~vfebench.spec.Spec`; keyword
+    options win. Unknown names, modes and options raise with a did-you-mean."""
+    s = _checked(spec if isinstance(spec, Spec) else parse_spec(spec, "metric"))
+    cls = METRICS.get(s.name)
+    opts = {**s.options, **options}
+    return cls(mode=s.mode, **opts) if s.mode else cls(**opts)

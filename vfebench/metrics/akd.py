@@ -28,8 +28,9 @@ from typing import Any, ClassVar
 
 import numpy as np
 
+from vfebench.assets import Asset
 from vfebench.errors import InputError
-from vfebench.metrics.base import ClipResult, ScoreContext
+from vfebench.metrics.base import ClipResult, PaperColumn, ScoreContext
 from vfebench.metrics.features.face_metric import FaceMetric
 from vfebench.metrics.functional.face import keypoint_distance
 from vfebench.video import Clip
@@ -38,6 +39,10 @@ from vfebench.video import Clip
 class AKD(FaceMetric):
     name: ClassVar[str] = "akd"
     display: ClassVar[str] = "AKD*"
+    value_range: ClassVar[tuple[float | None, float | None]] = (
+        0.0,
+        None,
+    )  # normalised landmark distance (AKD* = ×1000)
     higher_is_better: ClassVar[bool] = False
     needs_reference: ClassVar[bool] = True
     version: ClassVar[str] = "1"
@@ -49,6 +54,7 @@ class AKD(FaceMetric):
         "weights": "local FAN weights file for backend=fan68 (recorded by its sha256)",
     }
     precision: ClassVar[int] = 4
+    paper: ClassVar[tuple[PaperColumn, ...]] = (PaperColumn("table1", "Pose Consistency", 2),)
     description: ClassVar[str] = (
         "Mean distance of 478 MediaPipe FaceMesh landmarks (normalised x, y) between restored and GT, "
         "per frame → clip → set (BFVR-STC eval_akd.py); shown ×1000 as AKD*"
@@ -116,3 +122,24 @@ class AKD(FaceMetric):
             "frames_no_face_gt": int((~fg["found"][:n]).sum()),
         }
         return self._result(pred.id, px / ANALYSIS_SIZE, int((~both).sum()), "frame", extras)
+
+
+# ----------------------------------------------------------------------------- weights
+# The pinned weights this metric needs (collected by vfebench.assets.catalog()).
+
+ASSETS: list[Asset] = [
+    Asset(
+        name="fan_2dfan4",
+        filename="2DFAN4-11f355bf06.pth.tar",
+        urls=("https://www.adrianbulat.com/downloads/python-fan/2DFAN4-11f355bf06.pth.tar",),
+        sha256="11f355bf0693120222f5955ce3f9dc8fb5763ebb30a47d7906e509490d32e4aa",
+        size=0,
+        licence="BSD-3-Clause (1adrianb/face-alignment)",
+        users=("akd:backend=fan68",),
+        notes=(
+            "face-alignment 1.5.0's 2D FAN-4 weights (plain state dict, loaded with weights_only=True). "
+            "sha256 from public scripts that download this URL and verify it (≥2 independent sources; "
+            "it matches the 11f355bf06 prefix in the file name, torch.hub's convention); not hashed here."
+        ),
+    ),
+]

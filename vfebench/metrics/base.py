@@ -35,6 +35,7 @@ from typing import Any, ClassVar
 
 import numpy as np
 
+from vfebench.component import Component
 from vfebench.errors import InputError
 from vfebench.video import Clip
 
@@ -274,26 +275,51 @@ def nanmean(values: Sequence[Any]) -> float:
     return float(arr.mean())
 
 
-class Metric:
+@dataclass(frozen=True)
+class PaperColumn:
+    """Where a metric stands in one of the paper's tables (:mod:`vfebench.report.tables`).
+
+    Attributes:
+        table: layout name (``"table1"``, ``"table2"``, ``"table3"``).
+        group: column group of that layout (``"Quality and Fidelity"`` ...; None for Table 3).
+        order: position among the layout's columns (ascending; the group order is the layout's).
+        precision: decimals in this table when they differ from the metric's ``precision``.
+    """
+
+    table: str
+    group: str | None
+    order: int
+    precision: int | None = None
+
+    def to_dict(self) -> dict[str, Any]:
+        return {"table": self.table, "group": self.group, "order": self.order, "precision": self.precision}
+
+
+class Metric(Component):
     """Base class. Metadata are class attributes; configuration is ``mode`` + options."""
 
-    name: ClassVar[str] = ""
+    kind: ClassVar[str] = "metric"
+    list_hint: ClassVar[str] = "see vfebench ls metrics"
     display: ClassVar[str] = ""
     higher_is_better: ClassVar[bool] = True
     needs_reference: ClassVar[bool] = True
-    version: ClassVar[str] = "1"
     scale: ClassVar[float] = 1.0
     level: ClassVar[str] = "clip"  # frame | clip | set
     extra: ClassVar[str] = ""  # pip extra that provides the dependencies ("" = core)
-    assets: ClassVar[tuple[str, ...]] = ()  # asset names needed (see vfebench.assets)
     modes: ClassVar[tuple[str, ...]] = ("clean",)
     precision: ClassVar[int] = 4  # decimals shown in reports (after scaling)
     recon: ClassVar[bool] = False  # our documented reconstruction (protocol.md [recon])
-    description: ClassVar[str] = ""
+    #: raw-value range ``(lower, upper)``, None = unbounded (torchmetrics' plot bounds)
+    value_range: ClassVar[tuple[float | None, float | None]] = (None, None)
+    #: the paper tables this metric is a column of (read by the reports, via the run record)
+    paper: ClassVar[tuple[PaperColumn, ...]] = ()
+    #: default gate allowance in raw units (``{"abs": x}`` and/or ``{"rel": y}``); None = the
+    #: gate's default (:data:`vfebench.gate.DEFAULT_TOLERANCES`)
+    tolerance: ClassVar[dict[str, float] | None] = None
     #: options this class accepts (name → one-line help); merged along the class hierarchy by
     #: :meth:`declared_options`. Any other option is rejected (with a did-you-mean), so a typo
     #: never reaches a cache key or a record.
-    options_doc: ClassVar[dict[str, str]] = {}
+    options_doc: ClassVar[dict[str, str] | None] = {}
 
     def __init__(self, mode: str = "clean", **options: Any) -> None:
         from vfebench.registry import did_you_mean
@@ -303,31 +329,16 @@ class Metric:
                 f"metric {self.name!r} has no mode {mode!r}.{did_you_mean(mode, self.modes)} "
                 f"Modes: {', '.join(self.modes)}"
             )
-        known = self.declared_options()
-        for k in options:
-            if k not in known:
-                listed = ", ".join(sorted(known)) if known else "none"
-                raise InputError(
-                    f"metric {self.name!r} has no option {k!r}.{did_you_mean(k, tuple(known))} "
-                    f"Options: {listed} (see vfebench ls metrics)"
-                )
+        self.check_options(options)
         self.mode = mode
         self.options = options
         self.device = "cpu"
         self._ready = False
 
-    @classmethod
-    def declared_options(cls) -> dict[str, str]:
-        """Every option this metric accepts (name → help), from this class and its bases."""
-        out: dict[str, str] = {}
-        for klass in reversed(cls.__mro__):
-            out.update(klass.__dict__.get("options_doc", {}))
-        return out
-
     # -- identity -----------------------------------------------------------------------
     def required_assets(self) -> tuple[str, ...]:
         """Assets this configuration needs; none when a ``weights=PATH`` option replaces them."""
-        return () if self.options.get("weights") else self.assets
+        return () if self.options.get("weights") else tuple(self.assets)
 
     def weights_file(self, asset: str | None = None) -> Path:
         """The local ``weights=PATH`` option when given (it must exist), else the verified asset
@@ -343,26 +354,26 @@ class Metric:
         return asset_path(asset or self.assets[0])
 
     def identity(self) -> dict[str, Any]:
-        """Everything that determines this metric's numbers (goes into cache keys and records)."""
+        """Everything that determines this metric's numbers (goes into cache keys and records).
+
+        Asset hashes come from :meth:`Component.asset_hashes` (an unhashable asset is an error);
+        a local ``weights=PATH`` file is recorded by its own sha256 (it must exist)."""
         from vfebench import assets as _assets
 
-        hashes = {}
-        for a in self.required_assets():
-            try:
-                hashes[a] = _assets.get_asset(a).sha256 or _assets.asset_hash(a)
-            except Exception:
-                hashes[a] = None
         ident = {
             "name": self.name,
             "version": self.version,
             "mode": self.mode,
             "options": dict(sorted(self.options.items())),
-            "assets": hashes,
+            "assets": self.asset_hashes(),
         }
         if self.options.get("weights"):  # a local file replaces the asset: record its own hash
-            p = Path(self.options["weights"]).expanduser()
-            ident["weights_sha256"] = _assets.file_sha256(p) if p.is_file() else None
+            ident["weights_sha256"] = _assets.file_sha256(self.weights_file())
         return ident
+
+    def fingerprint(self) -> dict[str, Any]:
+        """The metric's :meth:`identity`."""
+        return self.identity()
 
     @classmethod
     def info(cls) -> dict[str, Any]:
@@ -379,19 +390,11 @@ class Metric:
             "modes": list(cls.modes),
             "precision": cls.precision,
             "recon": cls.recon,
+            "paper": [c.to_dict() for c in cls.paper],
+            "tolerance": dict(cls.tolerance) if cls.tolerance else None,
             "description": cls.description,
             "options": cls.declared_options(),
         }
-
-    # -- lifecycle ----------------------------------------------------------------------
-    def setup(self, device: str = "cpu") -> None:
-        """Import heavy dependencies and load weights. Idempotent."""
-        self.device = device
-        self._ready = True
-
-    def ensure_setup(self, device: str = "cpu") -> None:
-        if not self._ready:
-            self.setup(device)
 
     # -- scoring ------------------------------------------------------------------------
     def score_clip(self, pred: Clip, gt: Clip | None, ctx: ScoreContext) -> ClipResult:

@@ -14,6 +14,7 @@ Each metric is held to the tolerance written next to its numbers (with why); a m
 
 from __future__ import annotations
 
+import http.client
 import json
 import math
 import urllib.request
@@ -112,7 +113,7 @@ def calibration_inputs(inputs: str | Path | None = None, timeout: float = 60.0) 
                     raise InputError(f"{url}: sha256 {got} differs from the pinned {want}")
         except InputError:
             raise
-        except Exception as exc:
+        except (OSError, http.client.HTTPException, ValueError) as exc:  # URLError is an OSError
             raise InputError(
                 f"could not download {url} ({exc}); pass --inputs DIR: {_source_hint()}"
             ) from exc

@@ -21,7 +21,8 @@ from typing import Any, ClassVar
 
 import numpy as np
 
-from vfebench.metrics.base import FrameMetric
+from vfebench.assets import Asset
+from vfebench.metrics.base import FrameMetric, PaperColumn
 from vfebench.utils import require
 
 PROMPTS = (
@@ -41,12 +42,14 @@ class CLIPIQA(FrameMetric):
 
     name: ClassVar[str] = "clipiqa"
     display: ClassVar[str] = "CLIP-IQA"
+    value_range: ClassVar[tuple[float | None, float | None]] = (0.0, 1.0)
     higher_is_better: ClassVar[bool] = True
     needs_reference: ClassVar[bool] = False
     version: ClassVar[str] = "1"
     extra: ClassVar[str] = "pyiqa"
     assets: ClassVar[tuple[str, ...]] = ("clip_rn50",)
     precision: ClassVar[int] = 4
+    paper: ClassVar[tuple[PaperColumn, ...]] = (PaperColumn("table2", "Quality and Fidelity", 3),)
     batch_size: ClassVar[int] = 4
     options_doc: ClassVar[dict[str, str]] = {
         "weights": "local weights file used instead of the catalogue asset (recorded by its sha256)",
@@ -105,3 +108,26 @@ class CLIPIQA(FrameMetric):
         with torch.inference_mode():
             s = self._net(frames_to_tensor(pred, self.device))
         return s.double().reshape(-1).cpu().numpy()
+
+
+# ----------------------------------------------------------------------------- weights
+# The pinned weights this metric needs (collected by vfebench.assets.catalog()).
+# ``clip_rn50``: OpenAI publishes the sha256 as a component of the download URL and the
+# ``clip`` package checks it after download (openai/CLIP ``clip/clip.py``); pyiqa 0.1.16 uses
+# the same URL. Size 255,827,503 bytes from several public download scripts that check it.
+
+ASSETS: list[Asset] = [
+    Asset(
+        name="clip_rn50",
+        filename="RN50.pt",
+        urls=(
+            "https://openaipublic.azureedge.net/clip/models/"
+            "afeb0e10f9e5a86da6080e35cf09123aca3b358a0c3e3b6c78a7b63bc04b6762/RN50.pt",
+        ),
+        sha256="afeb0e10f9e5a86da6080e35cf09123aca3b358a0c3e3b6c78a7b63bc04b6762",
+        size=255_827_503,
+        licence="MIT (openai/CLIP)",
+        users=("clipiqa",),
+        notes="OpenAI CLIP RN50 (TorchScript archive); sha256 is OpenAI's, part of the URL; size unconfirmed",
+    ),
+]

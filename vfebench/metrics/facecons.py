@@ -22,7 +22,8 @@ from __future__ import annotations
 
 from typing import Any, ClassVar
 
-from vfebench.metrics.base import ClipResult, ScoreContext
+from vfebench.assets import Asset
+from vfebench.metrics.base import ClipResult, PaperColumn, ScoreContext
 from vfebench.metrics.features.face_metric import FaceMetric
 from vfebench.metrics.functional.face import first_frame_consistency
 from vfebench.video import Clip
@@ -31,6 +32,7 @@ from vfebench.video import Clip
 class FaceCons(FaceMetric):
     name: ClassVar[str] = "facecons"
     display: ClassVar[str] = "FaceCons"
+    value_range: ClassVar[tuple[float | None, float | None]] = (-1.0, 1.0)  # cosine similarity
     higher_is_better: ClassVar[bool] = True
     needs_reference: ClassVar[bool] = False
     version: ClassVar[str] = "1"
@@ -44,6 +46,10 @@ class FaceCons(FaceMetric):
         "weights": "local weights file used instead of the catalogue asset (recorded by its sha256)",
     }
     precision: ClassVar[int] = 4
+    paper: ClassVar[tuple[PaperColumn, ...]] = (
+        PaperColumn("table1", "Pose Consistency", 3),
+        PaperColumn("table2", "Pose Consistency", 2),
+    )
     description: ClassVar[str] = (
         "CLIP ViT-B/32 cosine of every frame to the first, mean per clip → set (EvalCrafter "
         "face_consistency_score; compat mode evalcrafter)"
@@ -67,3 +73,27 @@ class FaceCons(FaceMetric):
         )
         per = first_frame_consistency(e["emb"][:n])
         return self._result(pred.id, per, 0, "frame", extras)
+
+
+# ----------------------------------------------------------------------------- weights
+# The pinned weights this metric needs (collected by vfebench.assets.catalog()).
+
+ASSETS: list[Asset] = [
+    Asset(
+        name="clip_vit_b32",
+        filename="ViT-B-32.pt",
+        urls=(
+            "https://openaipublic.azureedge.net/clip/models/"
+            "40d365715913c9da98579312b702a82c18be219cc2a73407c4526f58eba950af/ViT-B-32.pt",
+        ),
+        sha256="40d365715913c9da98579312b702a82c18be219cc2a73407c4526f58eba950af",
+        size=353_976_522,
+        licence="MIT (openai/CLIP)",
+        users=("facecons",),
+        notes=(
+            "OpenAI CLIP ViT-B/32 release (TorchScript archive); the sha256 is the one OpenAI's clip.load "
+            "checks (it is part of the URL; same URL in open_clip's pretrained table). Same weights as "
+            "openai/clip-vit-base-patch32 on the HF hub (EvalCrafter's checkpoint)."
+        ),
+    ),
+]

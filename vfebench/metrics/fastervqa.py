@@ -42,8 +42,9 @@ from typing import Any, ClassVar
 
 import numpy as np
 
+from vfebench.assets import Asset
 from vfebench.errors import InputError
-from vfebench.metrics.base import ClipResult, Metric, ScoreContext
+from vfebench.metrics.base import ClipResult, Metric, PaperColumn, ScoreContext
 from vfebench.video import Clip
 
 MEAN = (123.675, 116.28, 103.53)
@@ -78,7 +79,7 @@ def load_checkpoint_state_dict(path: str | Path) -> dict[str, Any]:
         try:
             with torch.serialization.safe_globals(allowed):
                 obj = torch.load(str(path), map_location="cpu", weights_only=True)
-        except Exception as exc:
+        except Exception as exc:  # broad on purpose: torch.load raises many types for a bad file
             raise AssetHashError(
                 f"{path}: refusing to load: not a plain FAST-VQA checkpoint ({exc}). vfebench never "
                 "unpickles arbitrary objects."
@@ -95,6 +96,7 @@ class FasterVQA(Metric):
 
     name: ClassVar[str] = "fastervqa"
     display: ClassVar[str] = "FasterVQA"
+    value_range: ClassVar[tuple[float | None, float | None]] = (0.0, 1.0)
     higher_is_better: ClassVar[bool] = True
     needs_reference: ClassVar[bool] = False
     version: ClassVar[str] = "1"
@@ -108,6 +110,10 @@ class FasterVQA(Metric):
         "weights": "local weights file used instead of the catalogue asset (recorded by its sha256)",
     }
     precision: ClassVar[int] = 4
+    paper: ClassVar[tuple[PaperColumn, ...]] = (
+        PaperColumn("table1", "Temporal Consistency", 1),
+        PaperColumn("table2", "Temporal Consistency", 1),
+    )
     description: ClassVar[str] = (
         "FasterVQA (Swin-T 3D + GRPB, fragments 7×7×32, 8×4 frames), sigmoid-rescaled"
     )
@@ -207,3 +213,31 @@ class FasterVQA(Metric):
             "sampler": self.mode,
         }
         return ClipResult(pred.id, value, n_frames=pred.num_frames, extras=extras)
+
+
+# ----------------------------------------------------------------------------- weights
+# The pinned weights this metric needs (collected by vfebench.assets.catalog()).
+# ``fastervqa_3d`` (``FAST_VQA_3D_1_1.pth``, official FAST-VQA GitHub release v2.0.0): the
+# sha256 and byte size were read in one public third-party project that pins the v2.0.0 release
+# file and checks both before loading it (found through a code search of public repositories;
+# a single source, not cross-checked against a second one and not hashed here). The release
+# page publishes no digest.
+
+ASSETS: list[Asset] = [
+    Asset(
+        name="fastervqa_3d",
+        filename="FAST_VQA_3D_1_1.pth",
+        urls=(
+            "https://github.com/VQAssessment/FAST-VQA-and-FasterVQA/releases/download/v2.0.0/FAST_VQA_3D_1_1.pth",
+            "https://github.com/TimothyHTimothy/FAST-VQA/releases/download/v2.0.0/FAST_VQA_3D_1_1.pth",
+        ),
+        sha256="8c3108647653fd48e31f3bebbe03a344d624c806d3f1af9478a4e9f5aa3038ab",
+        size=127_343_543,
+        licence="MIT (VQAssessment/FAST-VQA-and-FasterVQA)",
+        users=("fastervqa",),
+        notes=(
+            "FasterVQA (FAST-VQA-B-3D, Kinetics-400 init, trained on LSVQ), release v2.0.0. sha256 and "
+            "size from one third-party project that pins this release file; not hashed here."
+        ),
+    ),
+]

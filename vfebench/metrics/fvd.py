@@ -33,8 +33,9 @@ from typing import Any, ClassVar
 
 import numpy as np
 
+from vfebench.assets import Asset
 from vfebench.errors import InputError
-from vfebench.metrics.base import ClipResult, Metric, ScoreContext, SetResult, check_pair
+from vfebench.metrics.base import ClipResult, Metric, PaperColumn, ScoreContext, SetResult, check_pair
 from vfebench.video import Clip
 
 
@@ -43,6 +44,7 @@ class FVD(Metric):
 
     name: ClassVar[str] = "fvd"
     display: ClassVar[str] = "FVD"
+    value_range: ClassVar[tuple[float | None, float | None]] = (0.0, None)
     higher_is_better: ClassVar[bool] = False
     needs_reference: ClassVar[bool] = True
     version: ClassVar[str] = "1"
@@ -58,6 +60,7 @@ class FVD(Metric):
         "weights": "local weights file used instead of the catalogue asset (recorded by its sha256)",
     }
     precision: ClassVar[int] = 2
+    paper: ClassVar[tuple[PaperColumn, ...]] = (PaperColumn("table1", "Temporal Consistency", 2),)
     description: ClassVar[str] = "Fréchet Video Distance, I3D Kinetics-400 logits (StyleGAN-V detector)"
 
     def __init__(self, mode: str = "per_video_mean", **options: Any) -> None:
@@ -81,7 +84,7 @@ class FVD(Metric):
     def _weights_path(self) -> Path:
         p = self.weights_file("i3d_torchscript")
         if not self.options.get("weights"):
-            from vfebench.metrics.assets_video import verify_git_blob
+            from vfebench.assets import verify_git_blob
 
             verify_git_blob("i3d_torchscript", p)
         return p
@@ -195,3 +198,35 @@ class FVD(Metric):
                 "fvd: in dataset mode the value comes from score_set(), not from per-clip values"
             )
         return super().aggregate(results)
+
+
+# ----------------------------------------------------------------------------- weights
+# The pinned weights this metric needs (collected by vfebench.assets.catalog()).
+# ``i3d_torchscript`` (StyleGAN-V ``i3d_torchscript.pt``, Dropbox link in universome/stylegan-v
+# ``src/metrics/frechet_video_distance.py``): sha256 ``bec6519f…`` and size 51,235,320 bytes are
+# pinned by several independent public scripts that download the Dropbox file and refuse a
+# checksum mismatch, and a Hugging Face mirror at a pinned revision (flateon/FVD-I3D-torchscript)
+# serves the same file (found by a search of public code; not hashed here). The git blob id of
+# the copy committed to JunyaoHu/common_metrics_on_video_quality is kept in
+# ``extra["git_blob_sha1"]``; :func:`verify_git_blob` uses it only if the sha256 is ever emptied.
+
+ASSETS: list[Asset] = [
+    Asset(
+        name="i3d_torchscript",
+        filename="i3d_torchscript.pt",
+        urls=(
+            "https://www.dropbox.com/s/ge9e5ujwgetktms/i3d_torchscript.pt?dl=1",
+            "https://huggingface.co/flateon/FVD-I3D-torchscript/resolve/1c2d61711c52571ad617a1063e6fa691b212e184/i3d_torchscript.pt",
+            "https://github.com/JunyaoHu/common_metrics_on_video_quality/raw/main/fvd/styleganv/i3d_torchscript.pt",
+        ),
+        sha256="bec6519f66ea534e953026b4ae2c65553c17bf105611c746d904657e5860a5e2",
+        size=51_235_320,
+        licence="Apache-2.0 (DeepMind I3D / tf.hub i3d-kinetics-400 weights; TorchScript port by StyleGAN-V)",
+        users=("fvd",),
+        notes=(
+            "sha256 and size as pinned by several public download scripts of the Dropbox file (each "
+            "refuses a mismatch) and served by a pinned HF mirror; not hashed here."
+        ),
+        extra={"git_blob_sha1": "93daef59c7ae0e9e8f76225521407e60cbafa6aa"},
+    ),
+]

@@ -40,8 +40,9 @@ from typing import Any, ClassVar
 
 import numpy as np
 
+from vfebench.assets import Asset
 from vfebench.errors import InputError
-from vfebench.metrics.base import ClipResult, ScoreContext
+from vfebench.metrics.base import ClipResult, PaperColumn, ScoreContext
 from vfebench.metrics.features.face_metric import FaceMetric
 from vfebench.metrics.functional.face import cosine_rows
 from vfebench.video import Clip
@@ -53,6 +54,7 @@ BACKEND_ASSETS = {"ir_se50": "arcface_ir_se50", "insightface": "insightface_w600
 class IDS(FaceMetric):
     name: ClassVar[str] = "ids"
     display: ClassVar[str] = "IDS"
+    value_range: ClassVar[tuple[float | None, float | None]] = (-1.0, 1.0)  # cosine similarity
     higher_is_better: ClassVar[bool] = True
     needs_reference: ClassVar[bool] = True
     version: ClassVar[str] = "2"  # 2: compat modes detect and align as the reference
@@ -65,6 +67,10 @@ class IDS(FaceMetric):
         "weights": "local weights file used instead of the catalogue asset (recorded by its sha256)",
     }
     precision: ClassVar[int] = 4
+    paper: ClassVar[tuple[PaperColumn, ...]] = (
+        PaperColumn("table1", "Pose Consistency", 1),
+        PaperColumn("table3", None, 4, precision=3),
+    )
     description: ClassVar[str] = (
         "ArcFace IR-SE50 cosine similarity of MTCNN-aligned faces, restored vs GT, per frame → clip → "
         "set (BFVR-STC eval_ids.py; compat modes bfvr, bfvr_bug)"
@@ -113,3 +119,50 @@ class IDS(FaceMetric):
                 )
             per, both = per[BFVR_FRAMES - 1 : BFVR_FRAMES], both[BFVR_FRAMES - 1 : BFVR_FRAMES]
         return self._result(pred.id, per, int((~both).sum()), "frame", extras)
+
+
+# ----------------------------------------------------------------------------- weights
+# The pinned weights this metric needs (collected by vfebench.assets.catalog()).
+# MTCNN (facenet-pytorch) and MediaPipe FaceMesh need no asset: their weights ship inside the
+# pinned wheels (facenet-pytorch 2.5.3, mediapipe 0.10.21).
+
+ASSETS: list[Asset] = [
+    Asset(
+        name="arcface_ir_se50",
+        filename="model_ir_se50.pth",
+        urls=(
+            "https://huggingface.co/lithiumice/ArcFace_PyTorch/resolve/main/model_ir_se50.pth",
+            "https://huggingface.co/lithiumice/insightface/resolve/main/InsightFace_Pytorch%2Bmodel_ir_se50.pth",
+            "https://www.dropbox.com/s/kzo52d9neybjxsb/model_ir_se50.pth?dl=1",
+        ),
+        sha256="a035c768259b98ab1ce0e646312f48b9e1e218197a0f80ac6765e88f8b6ddf28",
+        size=175_367_323,
+        licence="MIT (TreB1eN/InsightFace_Pytorch)",
+        users=("ids",),
+        notes=(
+            "TreB1eN/InsightFace_Pytorch IR-SE50 (ArcFace, MS1M), the file BFVR-STC eval_ids.py and pSp "
+            "(eladrich/pixel2style2pixel README, Google Drive id 1KW7bjndL3QG3sxBbZxreGHigcCCpsDgn) use. "
+            "sha256 + size from the Git LFS pointer of lithiumice/ArcFace_PyTorch (HF) and three "
+            "independent public pins of the TreB1eN file (a OneDrive download checker, facexlib's "
+            "recognition_arcface_ir_se50.pth checker, an AUR PKGBUILD); not hashed here. The URLs are "
+            "third-party mirrors; the original is on pSp's Google Drive."
+        ),
+    ),
+    Asset(
+        name="insightface_w600k_r50",
+        filename="w600k_r50.onnx",
+        urls=(
+            "https://huggingface.co/public-data/insightface/resolve/main/models/buffalo_l/w600k_r50.onnx",
+            "https://huggingface.co/deepghs/insightface/resolve/main/buffalo_l/w600k_r50.onnx",
+        ),
+        sha256="4c06341c33c2ca1f86781dab0e829f88ad5b64be9fba56e56bc9ebdefc619e43",
+        size=174_383_860,
+        licence="non-commercial research only (insightface model zoo)",
+        users=("ids:backend=insightface",),
+        notes=(
+            "ArcFace R50 (WebFace600K) ONNX recognition model of insightface's buffalo_l pack. Get "
+            "https://github.com/deepinsight/insightface/releases/download/v0.7/buffalo_l.zip, unzip it and "
+            "run `vfebench assets import DIR`. sha256 + size from Git LFS pointers of two HF copies (maze/faceX, OwlMaster/live_rope) and public pins of the buffalo_l file; not hashed here."
+        ),
+    ),
+]

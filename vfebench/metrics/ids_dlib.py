@@ -79,6 +79,7 @@ def dlib_models() -> tuple[Any, Any, dict[str, str]]:
 class IDSDlib(FaceMetric):
     name: ClassVar[str] = "ids_dlib"
     display: ClassVar[str] = "IDS-dlib"
+    value_range: ClassVar[tuple[float | None, float | None]] = (-1.0, 1.0)
     higher_is_better: ClassVar[bool] = True
     needs_reference: ClassVar[bool] = True
     version: ClassVar[str] = "1"
@@ -148,6 +149,7 @@ class IDSDlibVR(IDSDlib):
 
     name: ClassVar[str] = "ids_dlib_vr"
     display: ClassVar[str] = "IDS-dlib VR"
+    value_range: ClassVar[tuple[float | None, float | None]] = (0.0, 1.0)
     report_rate: ClassVar[bool] = True
     description: ClassVar[str] = (
         "fraction of frames whose dlib descriptor distance, restored vs GT, is below 0.6 (same person)"

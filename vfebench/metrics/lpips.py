@@ -20,8 +20,9 @@ from typing import Any, ClassVar
 
 import numpy as np
 
+from vfebench.assets import Asset
 from vfebench.errors import InputError
-from vfebench.metrics.base import ClipResult, FrameMetric, ScoreContext
+from vfebench.metrics.base import ClipResult, FrameMetric, PaperColumn, ScoreContext
 from vfebench.utils import require
 from vfebench.video import Clip
 
@@ -37,6 +38,7 @@ class LPIPS(FrameMetric):
 
     name: ClassVar[str] = "lpips"
     display: ClassVar[str] = "LPIPS"
+    value_range: ClassVar[tuple[float | None, float | None]] = (0.0, None)
     higher_is_better: ClassVar[bool] = False
     needs_reference: ClassVar[bool] = True
     version: ClassVar[str] = "1"
@@ -44,6 +46,10 @@ class LPIPS(FrameMetric):
     assets: ClassVar[tuple[str, ...]] = ("tv_alexnet", "lpips_alex_v01")
     modes: ClassVar[tuple[str, ...]] = ("clean", "bfvr")
     precision: ClassVar[int] = 4
+    paper: ClassVar[tuple[PaperColumn, ...]] = (
+        PaperColumn("table1", "Quality and Fidelity", 3),
+        PaperColumn("table3", None, 3, precision=3),
+    )
     batch_size: ClassVar[int] = 8
     net: ClassVar[str] = "alex"
     options_doc: ClassVar[dict[str, str]] = {
@@ -73,8 +79,7 @@ class LPIPS(FrameMetric):
         if self.options.get("trunk"):  # like weights=: a local trunk is recorded by its own hash
             from vfebench.assets import file_sha256
 
-            p = Path(self.options["trunk"]).expanduser()
-            ident["trunk_sha256"] = file_sha256(p) if p.is_file() else None
+            ident["trunk_sha256"] = file_sha256(self._local_or_asset("trunk", ""))  # must exist
         return ident
 
     def _local_or_asset(self, option: str, asset: str) -> Path:
@@ -138,8 +143,65 @@ class LPIPSVGG(LPIPS):
 
     name: ClassVar[str] = "lpips_vgg"
     display: ClassVar[str] = "LPIPS-VGG"
+    paper: ClassVar[tuple[PaperColumn, ...]] = ()  # not a paper column (LPIPS is AlexNet)
     assets: ClassVar[tuple[str, ...]] = ("tv_vgg16", "lpips_vgg_v01")
     net: ClassVar[str] = "vgg"
     description: ClassVar[str] = (
         "LPIPS v0.1 VGG16, RGB in [-1,1] (lpips 0.1.4); bfvr: BFVR-STC BGR/[-3,1]/24f"
     )
+
+
+# ----------------------------------------------------------------------------- weights
+# The pinned weights this metric needs (collected by vfebench.assets.catalog()).
+# ``lpips_alex_v01`` / ``lpips_vgg_v01``: hashed here from the files inside the ``lpips`` 0.1.4
+# wheel from PyPI (``lpips/weights/v0.1/{alex,vgg}.pth``), which are the files of
+# richzhang/PerceptualSimilarity at the URL below. Users can import them from their own
+# ``lpips`` install: ``vfebench assets import $(python -c "import lpips,os;print(os.path.dirname(lpips.__file__))")``.
+# ``tv_alexnet`` / ``tv_vgg16``: torchvision names its files by the first 8 hex digits of the
+# sha256 (``alexnet-owt-7be5be79``, ``vgg16-397923af``); the full digests and sizes were read in
+# several independent public projects that pin these exact files, and they agree with the
+# prefixes. Not hashed here.
+
+_LPIPS_GH = "https://github.com/richzhang/PerceptualSimilarity/raw/master/lpips/weights/v0.1"
+ASSETS: list[Asset] = [
+    Asset(
+        name="tv_alexnet",
+        filename="alexnet-owt-7be5be79.pth",
+        urls=("https://download.pytorch.org/models/alexnet-owt-7be5be79.pth",),
+        sha256="7be5be791159472b1fbf3c69796f7cb30dca7ad8466c2df70058c37116cdee02",
+        size=244_408_911,
+        licence="BSD-3-Clause (torchvision)",
+        users=("lpips",),
+        notes="torchvision AlexNet IMAGENET1K_V1; full sha256 from public pins, prefix matches file name",
+    ),
+    Asset(
+        name="tv_vgg16",
+        filename="vgg16-397923af.pth",
+        urls=("https://download.pytorch.org/models/vgg16-397923af.pth",),
+        sha256="397923af8e79cdbb6a7127f12361acd7a2f83e06b05044ddf496e83de57a5bf0",
+        size=553_433_881,
+        licence="BSD-3-Clause (torchvision)",
+        users=("lpips_vgg",),
+        notes="torchvision VGG16 IMAGENET1K_V1; full sha256 from public pins, prefix matches file name",
+    ),
+    Asset(
+        name="lpips_alex_v01",
+        filename="alex.pth",
+        urls=(f"{_LPIPS_GH}/alex.pth",),
+        sha256="df73285e35b22355a2df87cdb6b70b343713b667eddbda73e1977e0c860835c0",
+        size=6009,
+        licence="BSD-2-Clause (lpips)",
+        users=("lpips",),
+        notes="LPIPS v0.1 AlexNet linear heads; hashed here from the lpips 0.1.4 wheel (PyPI)",
+    ),
+    Asset(
+        name="lpips_vgg_v01",
+        filename="vgg.pth",
+        urls=(f"{_LPIPS_GH}/vgg.pth",),
+        sha256="a78928a0af1e5f0fcb1f3b9e8f8c3a2a5a3de244d830ad5c1feddc79b8432868",
+        size=7289,
+        licence="BSD-2-Clause (lpips)",
+        users=("lpips_vgg",),
+        notes="LPIPS v0.1 VGG linear heads; hashed here from the lpips 0.1.4 wheel (PyPI)",
+    ),
+]

@@ -16,7 +16,8 @@ from typing import Any, ClassVar
 
 import numpy as np
 
-from vfebench.metrics.base import FrameMetric
+from vfebench.assets import Asset
+from vfebench.metrics.base import FrameMetric, PaperColumn
 from vfebench.utils import require
 
 
@@ -41,12 +42,14 @@ class MUSIQ(FrameMetric):
 
     name: ClassVar[str] = "musiq"
     display: ClassVar[str] = "MUSIQ"
+    value_range: ClassVar[tuple[float | None, float | None]] = (0.0, 100.0)
     higher_is_better: ClassVar[bool] = True
     needs_reference: ClassVar[bool] = False
     version: ClassVar[str] = "1"
     extra: ClassVar[str] = "pyiqa"
     assets: ClassVar[tuple[str, ...]] = ("musiq_koniq",)
-    precision: ClassVar[int] = 2
+    precision: ClassVar[int] = 4  # the paper prints MUSIQ with 4 decimals (Table 2)
+    paper: ClassVar[tuple[PaperColumn, ...]] = (PaperColumn("table2", "Quality and Fidelity", 2),)
     batch_size: ClassVar[int] = 1
     options_doc: ClassVar[dict[str, str]] = {
         "weights": "local weights file used instead of the catalogue asset (recorded by its sha256)",
@@ -87,3 +90,25 @@ class MUSIQ(FrameMetric):
         with torch.inference_mode():
             s = self._net(frames_to_tensor(pred, self.device))
         return s.double().reshape(-1).cpu().numpy()
+
+
+# ----------------------------------------------------------------------------- weights
+# The pinned weights this metric needs (collected by vfebench.assets.catalog()).
+# ``musiq_koniq``: pyiqa (chaofengc/IQA-PyTorch) names it ``musiq_koniq_ckpt-e95806b9.pth``; the full
+# digest and size were read in several public projects pinning the Hugging Face file (one states
+# it was taken from the Hugging Face LFS manifest); prefix agrees. Not hashed here.
+
+_PYIQA_HF = "https://huggingface.co/chaofengc/IQA-PyTorch-Weights/resolve/main"
+_PYIQA_GH = "https://github.com/chaofengc/IQA-PyTorch/releases/download/v0.1-weights"
+ASSETS: list[Asset] = [
+    Asset(
+        name="musiq_koniq",
+        filename="musiq_koniq_ckpt-e95806b9.pth",
+        urls=(f"{_PYIQA_HF}/musiq_koniq_ckpt-e95806b9.pth", f"{_PYIQA_GH}/musiq_koniq_ckpt-e95806b9.pth"),
+        sha256="e95806b9eae5f3814c410f574ba8e552362bd5bc63d758ed5b97860f5d6185aa",
+        size=108_610_983,
+        licence="Apache-2.0 (google-research MUSIQ weights, converted by pyiqa)",
+        users=("musiq",),
+        notes="pyiqa MUSIQ KonIQ-10k; full sha256 from public pins of the HF file, prefix matches file name",
+    ),
+]

@@ -7,7 +7,7 @@ from typing import ClassVar
 import numpy as np
 
 from vfebench.errors import InputError
-from vfebench.metrics.base import FrameMetric, FrameScores
+from vfebench.metrics.base import FrameMetric, FrameScores, PaperColumn
 
 
 class NIQE(FrameMetric):
@@ -25,10 +25,13 @@ class NIQE(FrameMetric):
 
     name: ClassVar[str] = "niqe"
     display: ClassVar[str] = "NIQE"
+    value_range: ClassVar[tuple[float | None, float | None]] = (0.0, None)
     higher_is_better: ClassVar[bool] = False
     needs_reference: ClassVar[bool] = False
     version: ClassVar[str] = "1"
     precision: ClassVar[int] = 4
+    paper: ClassVar[tuple[PaperColumn, ...]] = (PaperColumn("table2", "Quality and Fidelity", 1),)
+    tolerance: ClassVar[dict[str, float] | None] = {"abs": 1e-3}
     batch_size: ClassVar[int] = 4
     options_doc: ClassVar[dict[str, str]] = {
         "crop_border": "pixels removed on each side before scoring (default 0)",

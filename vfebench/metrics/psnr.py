@@ -7,7 +7,7 @@ from typing import ClassVar
 import numpy as np
 
 from vfebench.errors import InputError
-from vfebench.metrics.base import FrameMetric
+from vfebench.metrics.base import FrameMetric, PaperColumn
 
 
 class PSNR(FrameMetric):
@@ -25,10 +25,13 @@ class PSNR(FrameMetric):
 
     name: ClassVar[str] = "psnr"
     display: ClassVar[str] = "PSNR"
+    value_range: ClassVar[tuple[float | None, float | None]] = (0.0, None)  # dB; identical: inf
     higher_is_better: ClassVar[bool] = True
     needs_reference: ClassVar[bool] = True
     version: ClassVar[str] = "1"
     precision: ClassVar[int] = 2
+    paper: ClassVar[tuple[PaperColumn, ...]] = (PaperColumn("table1", "Quality and Fidelity", 1),)
+    tolerance: ClassVar[dict[str, float] | None] = {"abs": 0.01}
     batch_size: ClassVar[int] = 16
     description: ClassVar[str] = "PSNR (dB), RGB, 0..255, BasicSR formula"
     options_doc: ClassVar[dict[str, str]] = {

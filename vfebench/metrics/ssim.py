@@ -7,7 +7,7 @@ from typing import ClassVar
 import numpy as np
 
 from vfebench.errors import InputError
-from vfebench.metrics.base import FrameMetric
+from vfebench.metrics.base import FrameMetric, PaperColumn
 
 
 class SSIM(FrameMetric):
@@ -23,10 +23,13 @@ class SSIM(FrameMetric):
 
     name: ClassVar[str] = "ssim"
     display: ClassVar[str] = "SSIM"
+    value_range: ClassVar[tuple[float | None, float | None]] = (-1.0, 1.0)
     higher_is_better: ClassVar[bool] = True
     needs_reference: ClassVar[bool] = True
     version: ClassVar[str] = "1"
     precision: ClassVar[int] = 4
+    paper: ClassVar[tuple[PaperColumn, ...]] = (PaperColumn("table1", "Quality and Fidelity", 2),)
+    tolerance: ClassVar[dict[str, float] | None] = {"abs": 1e-4}
     batch_size: ClassVar[int] = 8
     description: ClassVar[str] = "SSIM, RGB per channel, 11x11 Gaussian σ=1.5, BasicSR formula"
     options_doc: ClassVar[dict[str, str]] = {

@@ -21,7 +21,7 @@ from typing import ClassVar
 
 import numpy as np
 
-from vfebench.metrics.base import ClipResult, ScoreContext
+from vfebench.metrics.base import ClipResult, PaperColumn, ScoreContext
 from vfebench.metrics.features.face_metric import FaceMetric
 from vfebench.metrics.functional.face import landmark_jitter, relative_jitter
 from vfebench.video import Clip
@@ -30,6 +30,7 @@ from vfebench.video import Clip
 class TLME(FaceMetric):
     name: ClassVar[str] = "tlme"
     display: ClassVar[str] = "TLME*"
+    value_range: ClassVar[tuple[float | None, float | None]] = (0.0, None)
     higher_is_better: ClassVar[bool] = False
     needs_reference: ClassVar[bool] = False
     version: ClassVar[str] = "1"
@@ -37,6 +38,7 @@ class TLME(FaceMetric):
     level: ClassVar[str] = "clip"
     modes: ClassVar[tuple[str, ...]] = ("clean",)
     precision: ClassVar[int] = 4
+    paper: ClassVar[tuple[PaperColumn, ...]] = (PaperColumn("table2", "Pose Consistency", 1),)
     recon: ClassVar[bool] = True
     description: ClassVar[str] = (
         "[recon] mean consecutive-frame displacement of 478 MediaPipe landmarks (normalised x, y), "
@@ -64,6 +66,7 @@ class TLME(FaceMetric):
 class TLMERef(FaceMetric):
     name: ClassVar[str] = "tlme_ref"
     display: ClassVar[str] = "TLME*ref"
+    value_range: ClassVar[tuple[float | None, float | None]] = (0.0, None)
     higher_is_better: ClassVar[bool] = False
     needs_reference: ClassVar[bool] = True
     version: ClassVar[str] = "1"

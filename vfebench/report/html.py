@@ -262,7 +262,7 @@ def _group_sources(group, clip_id: str) -> tuple[dict[str, Any] | None, list]:
             continue
         try:
             got = plots.load_sources(rec, clip_id)
-        except Exception:
+        except Exception:  # broad on purpose: best-effort frames: the tables must still be written
             continue
         first = first or rec
         names = {s[0] for s in sources}

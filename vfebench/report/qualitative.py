@@ -25,6 +25,7 @@ import html
 import io
 import math
 import re
+import zipfile
 from pathlib import Path
 from typing import Any
 
@@ -112,7 +113,7 @@ def stored_landmarks(rec: dict[str, Any], frames: np.ndarray) -> tuple[np.ndarra
                     lm = np.asarray(z["lm"], dtype=np.float64)[..., :2] * ANALYSIS_SIZE
                     pts = np.stack([lm[:, list(ix)].mean(axis=1) for ix in _MESH5], axis=1)
                     return pts, "FaceMesh landmarks"
-            except Exception:  # a damaged file only costs the landmarks
+            except (OSError, ValueError, KeyError, EOFError, zipfile.BadZipFile):  # damaged: no landmarks
                 continue
     return None
 

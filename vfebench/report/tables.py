@@ -43,32 +43,14 @@ from typing import Any
 
 from vfebench.errors import InputError
 
-#: paper display metadata per metric name: header, higher_is_better, precision, scale
-PAPER_METRICS: dict[str, tuple[str, bool, int, float]] = {
-    "psnr": ("PSNR", True, 2, 1.0),
-    "ssim": ("SSIM", True, 4, 1.0),
-    "lpips": ("LPIPS", False, 4, 1.0),
-    "lpips_vgg": ("LPIPS-VGG", False, 4, 1.0),
-    "ids": ("IDS", True, 4, 1.0),
-    "akd": ("AKD*", False, 4, 1000.0),
-    "facecons": ("FaceCons", True, 4, 1.0),
-    "fastervqa": ("FasterVQA", True, 4, 1.0),
-    "fvd": ("FVD", False, 2, 1.0),
-    "niqe": ("NIQE", False, 4, 1.0),
-    "musiq": ("MUSIQ", True, 4, 1.0),
-    "clipiqa": ("CLIP-IQA", True, 4, 1.0),
-    "tlme": ("TLME*", False, 4, 1000.0),
-}
-
+#: the paper's tables: title, caption, column-group order, published rows. The columns come
+#: from the metrics themselves (``Metric.paper``, carried in each run record's metric entries;
+#: :func:`layout_columns`), so adding a metric to a table is a line in its own file.
 LAYOUTS: dict[str, dict[str, Any]] = {
     "table1": {
         "title": "Table 1",
         "caption": "Quantitative comparison with reference",
-        "groups": [
-            ("Quality and Fidelity", ["psnr", "ssim", "lpips"]),
-            ("Pose Consistency", ["ids", "akd", "facecons"]),
-            ("Temporal Consistency", ["fastervqa", "fvd"]),
-        ],
+        "groups": ["Quality and Fidelity", "Pose Consistency", "Temporal Consistency"],
         "reference": ["table1.csv", "table7.csv"],
         "reference_dataset": "vfhq",
         "needs_gt": True,
@@ -76,21 +58,17 @@ LAYOUTS: dict[str, dict[str, Any]] = {
     "table2": {
         "title": "Table 2",
         "caption": "Comparison without reference",
-        "groups": [
-            ("Quality and Fidelity", ["niqe", "musiq", "clipiqa"]),
-            ("Pose Consistency", ["tlme", "facecons"]),
-            ("Temporal Consistency", ["fastervqa"]),
-        ],
+        "groups": ["Quality and Fidelity", "Pose Consistency", "Temporal Consistency"],
         "reference": ["table2.csv"],
         "reference_dataset": "rfv",
     },
     "table3": {
         "title": "Table 3",
         "caption": "Efficiency: sampling steps and wall-clock seconds per clip",
-        "groups": [(None, ["steps", "seconds", "lpips", "ids"])],
+        "groups": [None],
+        "columns": {"steps": 1, "seconds": 2},  # run columns (not metrics) and their order
         "reference": ["table3.csv"],
         "reference_dataset": "vfhq",
-        "precision": {"lpips": 3, "ids": 3},
     },
 }
 
@@ -406,6 +384,57 @@ def group_records(records: list[dict[str, Any]]) -> list[Group]:
 # ----------------------------------------------------------------------------- building
 
 
+def metric_meta(records: list[dict[str, Any]] = ()) -> dict[str, dict[str, Any]]:
+    """Display metadata per metric name: ``display``, ``higher_is_better``, ``precision``,
+    ``scale``, ``paper`` (list of :class:`~vfebench.metrics.base.PaperColumn` dicts).
+
+    Read from the records' metric entries (a record carries them since run-record v2 + issue
+    17); a record that does not (older runs) or a metric no record measured falls back to the
+    registered metric class (:meth:`vfebench.metrics.base.Metric.info`)."""
+    from vfebench.errors import UnknownNameError
+    from vfebench.metrics import METRICS
+
+    fields = ("display", "higher_is_better", "precision", "scale", "paper")
+    out: dict[str, dict[str, Any]] = {}
+    for name in METRICS.names():
+        try:
+            info = METRICS.get(name).info()
+        except (ImportError, UnknownNameError):  # a plug-in metric that no longer imports
+            continue
+        out[name] = {k: info[k] for k in fields}
+    for rec in records:
+        for key, info in (rec.get("metrics") or {}).items():
+            name = info.get("name", key)
+            base = dict(out.get(name) or {"display": name, "higher_is_better": True, "precision": 4,
+                                          "scale": 1.0, "paper": []})  # fmt: skip
+            base.update({k: info[k] for k in fields if info.get(k) is not None})
+            out[name] = base
+    return out
+
+
+def layout_columns(layout: str, records: list[dict[str, Any]] = ()) -> list[Col]:
+    """The columns of a paper layout: every metric whose ``paper`` names it (record metadata
+    first, :func:`metric_meta`) plus the layout's run columns (Table 3: steps, seconds), in the
+    layout's group order, then each column's ``order``."""
+    spec = LAYOUTS[layout]
+    groups = list(spec["groups"])
+    entries: list[tuple[int, int, Col]] = []
+    for key, order in spec.get("columns", {}).items():
+        header, hib, prec, _ = _SPECIAL[key]
+        entries.append((0, order, Col(key, header, hib, prec, groups[0])))
+    for name, m in metric_meta(records).items():
+        for pc in m.get("paper") or []:
+            if pc.get("table") != layout:
+                continue
+            if pc.get("group") not in groups:
+                groups.append(pc.get("group"))  # a group the layout does not know: after the others
+            prec = pc.get("precision")
+            col = Col(name, m["display"], m["higher_is_better"], int(m["precision"] if prec is None else prec),
+                      pc.get("group"))  # fmt: skip
+            entries.append((groups.index(pc.get("group")), int(pc.get("order", 0)), col))
+    return [c for _, _, c in sorted(entries, key=lambda e: (e[0], e[1], e[2].key))]
+
+
 def build_table(
     layout: str,
     records: list[dict[str, Any]],
@@ -427,12 +456,7 @@ def build_table(
     if columns not in COLUMN_MODES:
         raise InputError(f"--columns must be one of {', '.join(COLUMN_MODES)}, got {columns!r}")
     spec = LAYOUTS[layout]
-    prec_over = spec.get("precision", {})
-    cols: list[Col] = []
-    for group, keys in spec["groups"]:
-        for k in keys:
-            header, hib, prec, _ = _SPECIAL.get(k) or PAPER_METRICS[k]
-            cols.append(Col(k, header, hib, prec_over.get(k, prec), group))
+    cols = layout_columns(layout, records)
     layout_keys = {c.key for c in cols}
     if extra and layout != "table3":
         for rec in records:
@@ -563,7 +587,8 @@ def _notes(
             k = c.key if c.key in rec["metrics"] else _metric_key(rec, c.key)
             if k:
                 shown.add(rec["metrics"][k].get("name", k))
-    nr = [PAPER_METRICS[n][0] for n in NO_REFERENCE if n in shown]
+    meta = metric_meta(records)
+    nr = [meta[n]["display"] for n in NO_REFERENCE if n in shown and n in meta]
     if nr:
         notes.append(READ_NOTES["nr"].format(names=", ".join(nr)))
     if "ids_dlib" in shown:

@@ -30,15 +30,11 @@ from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
-from vfebench.errors import VfebenchError
+from vfebench.errors import StorageError
 from vfebench.utils import cache_root, config_hash, file_lock, safe_name, sha256_text
 
 #: errno values that mean "this storage cannot take the write" (not a bug, not bad input)
 STORAGE_ERRNOS = frozenset({errno.ENOSPC, errno.EDQUOT, errno.EACCES, errno.EPERM, errno.EROFS})
-
-
-class StorageError(VfebenchError, OSError):
-    """A write failed for a storage reason (disk full, no permission, read-only file system)."""
 
 
 def storage_error(exc: OSError, path: str | os.PathLike | None = None) -> StorageError:

@@ -23,6 +23,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from vfebench.errors import ComponentFailed
 from vfebench.metrics.base import json_value
 from vfebench.runner.cache import RunCache, read_json
 from vfebench.runner.worker import short_tb
@@ -117,7 +118,7 @@ class ScoringEngine:
             raise _SetupFailed(*self._setup_failed[key])
         try:
             self.metrics[key].ensure_setup(self.device)
-        except Exception as exc:
+        except Exception as exc:  # broad on purpose: a metric's set-up failing fails that metric only
             self._setup_failed[key] = (f"setup failed: {type(exc).__name__}: {exc}", short_tb(exc))
             raise _SetupFailed(*self._setup_failed[key]) from exc
 
@@ -130,14 +131,14 @@ class ScoringEngine:
         for which in ("pred", "gt") if m.needs_reference else ("pred",):
             try:
                 item.load(which)
-            except Exception as exc:
+            except Exception as exc:  # broad on purpose: any decoder error fails this (clip, metric) only
                 role = "prediction" if which == "pred" else "reference (GT)"
                 return Outcome(
                     failed=f"cannot read the {role}: {type(exc).__name__}: {exc}", tb=short_tb(exc)
                 )
         try:
             res = m.score_clip(item.load("pred"), item.load("gt") if m.needs_reference else None, self.ctx)
-        except Exception as exc:
+        except Exception as exc:  # broad on purpose: third-party metric code fails one (clip, metric) only
             return Outcome(failed=f"{type(exc).__name__}: {exc}", tb=short_tb(exc))
         d = res.to_dict(with_frames=True)
         d["metric"] = self.ids[key]
@@ -192,7 +193,7 @@ class ScoringEngine:
                 res = m.score_set(preds, gts, self.ctx)
             except _SetupFailed as exc:
                 return {"failed": exc.reason, "tb": exc.tb}
-            except Exception as exc:
+            except Exception as exc:  # broad on purpose: a set-level metric failing fails that metric only
                 return {"failed": f"{type(exc).__name__}: {exc}", "tb": short_tb(exc)}
             finally:
                 for it in items:
@@ -239,7 +240,7 @@ def _set_view(got: dict[str, Any]) -> dict[str, Any]:
     }
 
 
-class _SetupFailed(Exception):
+class _SetupFailed(ComponentFailed):
     def __init__(self, reason: str, tb: str) -> None:
         super().__init__(reason)
         self.reason, self.tb = reason, tb

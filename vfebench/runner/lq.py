@@ -42,7 +42,7 @@ class LQView:
         if clip_id not in self._hashes:
             try:
                 self.load(clip_id)
-            except Exception as exc:
+            except Exception as exc:  # broad on purpose: recorded for the clip, then re-raised
                 self.failed[clip_id] = f"{type(exc).__name__}: {exc}"
                 raise
         return self._hashes[clip_id]

@@ -10,7 +10,6 @@ computed.
 
 from __future__ import annotations
 
-import json
 import re
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
@@ -18,6 +17,8 @@ from types import MappingProxyType
 from typing import Any
 
 from vfebench.errors import InputError, MissingAssetError, MissingDependencyError, UnknownNameError
+from vfebench.methods import build_method, load_method_class  # noqa: F401  (re-exported)
+from vfebench.spec import Spec, parse_spec, split_specs
 from vfebench.utils import config_hash
 
 # ----------------------------------------------------------------------------- configuration
@@ -106,34 +107,25 @@ class MethodSpec:
     config: dict[str, Any]
 
 
-def _parse_value(v: str) -> Any:
-    try:
-        return json.loads(v)
-    except ValueError:
-        return v
+def method_label(name: str, config: dict[str, Any]) -> str:
+    """The label of a method before its class is known (:meth:`Method.spec_label` without plumbing
+    keys); :func:`label_method_spec` replaces it with the class's own label."""
+    from vfebench.methods.base import Method
+
+    return Method.spec_label(name, config)
 
 
 def parse_method_spec(spec: str) -> MethodSpec:
-    """``NAME`` | ``NAME:key=value,key=value`` | ``pkg.module:Class`` | ``pkg.module:Class:k=v``.
+    """``NAME`` | ``NAME:key=value,...`` | ``pkg.module:Class`` | ``pkg.module:Class:key=value``.
 
-    Values are parsed as JSON when possible (``steps=1`` → int). The label used in records and
-    tables is the name, followed by ``[k=v,...]`` when a config is given.
+    The one spec grammar of :mod:`vfebench.spec` (values parsed as JSON when possible: ``steps=1``
+    → int). The label (:func:`method_label`) uses the class name of a ``module:Class`` target.
     """
-    spec = spec.strip()
-    if not spec:
-        raise InputError("empty --method")
-    base, config = spec, {}
-    head, sep, last = spec.rpartition(":")
-    if sep and "=" in last:
-        base = head
-        for item in last.split(","):
-            k, eq, v = item.partition("=")
-            if not eq or not k.strip():
-                raise InputError(f"--method {spec!r}: bad config item {item!r} (expected key=value)")
-            config[k.strip()] = _parse_value(v.strip())
-    name = base.rpartition(":")[2] if ":" in base else base
-    label = name + (f"[{','.join(f'{k}={v}' for k, v in config.items())}]" if config else "")
-    return MethodSpec(label=label, target=base, config=config)
+    s = parse_spec(spec, "--method")
+    target = s.head
+    return MethodSpec(
+        label=method_label(target.rpartition(":")[2], s.options), target=target, config=dict(s.options)
+    )
 
 
 def label_method_spec(spec: MethodSpec) -> MethodSpec:
@@ -147,40 +139,11 @@ def label_method_spec(spec: MethodSpec) -> MethodSpec:
     return spec
 
 
-def load_method_class(target: str):
-    """The Method class for a registry name or ``module:Class`` (clear errors on failure)."""
-    from vfebench.methods import METHODS
-    from vfebench.registry import import_target
-
-    if target in METHODS:
-        try:
-            return METHODS.get(target)
-        except ImportError as exc:
-            raise MissingDependencyError(
-                f"method {target!r} is registered but cannot be imported ({exc}). Install its extra "
-                f"(e.g. pip install 'vfebench[{target}]' or 'vfebench[all]') and get its weights with "
-                f"`vfebench assets list` / `vfebench assets fetch NAME`."
-            ) from exc
-    if ":" in target:
-        try:
-            cls = import_target(target)
-        except (ImportError, AttributeError) as exc:
-            raise UnknownNameError(f"--method {target!r}: cannot import it ({exc})") from exc
-        if not isinstance(cls, type):
-            raise InputError(f"--method {target!r} is not a class")
-        return cls
-    METHODS.get(target)  # raises UnknownNameError with did-you-mean
-    raise AssertionError("unreachable")
-
-
-def build_method(spec: MethodSpec):
-    """Instantiate a method and check its weights are present (MissingAssetError names the fix)."""
+def check_method_assets(method) -> None:
+    """Raise MissingAssetError (naming `vfebench assets fetch/import`) unless every weights file
+    ``method`` needs is present and verified."""
     from vfebench import assets
 
-    cls = load_method_class(spec.target)
-    if not getattr(cls, "name", ""):
-        raise InputError(f"--method {spec.target!r}: class {cls.__name__} has no `name` attribute")
-    method = cls(**spec.config)
     missing = [a for a in method.required_assets() if not assets.is_present(a)]
     if len(missing) == 1:
         assets.asset_path(missing[0])  # MissingAssetError / AssetHashError naming `vfebench assets`
@@ -192,28 +155,17 @@ def build_method(spec: MethodSpec):
             f"Get them with `vfebench assets fetch {' '.join(missing)}` on a connected machine, or copy "
             f"them into a folder and run `vfebench assets import DIR`."
         )
-    return method
 
 
 # ----------------------------------------------------------------------------- metrics
 
 
-def parse_metric_specs(items: list[str] | None) -> list[str] | None:
-    """Split comma-separated specs, drop blanks and duplicates (order kept).
-
-    ``key=value`` options stay with their metric (``ids:backend=insightface,eps=1`` is one spec;
-    see :func:`vfebench.metrics.split_metric_specs`).
-    """
-    from vfebench.metrics import split_metric_specs
-
+def parse_metric_specs(items: list[str] | None) -> list[Spec] | None:
+    """Parse ``--metrics`` values once (comma-separated lists, blanks and repeats dropped, order
+    kept; ``key=value`` options stay with their metric, see :func:`vfebench.spec.split_specs`)."""
     if items is None:
         return None
-    out: list[str] = []
-    for it in items:
-        for s in split_metric_specs(str(it)):
-            if s not in out:
-                out.append(s)
-    return out or None
+    return split_specs(items, "metric") or None
 
 
 def _metric_missing_assets(metric) -> list[str]:
@@ -222,7 +174,9 @@ def _metric_missing_assets(metric) -> list[str]:
     return [a for a in metric.required_assets() if not assets.is_present(a)]
 
 
-def resolve_metrics(specs: list[str] | None, has_gt: bool) -> tuple[dict[str, Any], dict[str, str]]:
+def resolve_metrics(
+    specs: list[Spec] | list[str] | None, has_gt: bool
+) -> tuple[dict[str, Any], dict[str, str]]:
     """``({key: Metric}, {skipped name: reason})``.
 
     Explicit specs must all be usable: unknown names raise UnknownNameError (did-you-mean),
@@ -243,7 +197,7 @@ def resolve_metrics(specs: list[str] | None, has_gt: bool) -> tuple[dict[str, An
             except ImportError as exc:
                 skipped[name] = f"cannot import its module ({exc}); install its extra"
                 continue
-            except Exception as exc:  # a broken metric module must not stop the others
+            except Exception as exc:  # broad on purpose: a broken metric module must not stop the others
                 skipped[name] = f"cannot be built ({type(exc).__name__}: {exc})"
                 continue
             lacking = missing_modules(m.extra) if m.extra else []
@@ -252,7 +206,7 @@ def resolve_metrics(specs: list[str] | None, has_gt: bool) -> tuple[dict[str, An
                 continue
             try:
                 missing = _metric_missing_assets(m)
-            except Exception as exc:  # e.g. an asset not declared in the catalogue
+            except (UnknownNameError, OSError) as exc:  # an undeclared asset / an unreadable file
                 skipped[name] = f"its weights cannot be checked ({type(exc).__name__}: {exc})"
                 continue
             if missing:
@@ -266,7 +220,9 @@ def resolve_metrics(specs: list[str] | None, has_gt: bool) -> tuple[dict[str, An
                 chosen[name] = m
         return chosen, skipped
     for spec in specs:
-        name = spec.partition(":")[0]
+        if not isinstance(spec, Spec):
+            spec = parse_spec(spec, "metric")
+        name = spec.name
         try:
             m = build_metric(spec)
         except ImportError as exc:
@@ -279,17 +235,17 @@ def resolve_metrics(specs: list[str] | None, has_gt: bool) -> tuple[dict[str, An
         lacking = missing_modules(m.extra) if m.extra else []
         if lacking:
             raise MissingDependencyError(
-                f"metric {spec!r} needs the optional dependencies {', '.join(lacking)}: "
+                f"metric {spec.text!r} needs the optional dependencies {', '.join(lacking)}: "
                 f"pip install 'vfebench[{m.extra}]'"
             )
         for a in m.required_assets():
             assets.asset_path(a)
         if m.needs_reference and not has_gt:
             raise InputError(
-                f"metric {spec!r} needs a ground-truth reference but the dataset has none; "
+                f"metric {spec.text!r} needs a ground-truth reference but the dataset has none; "
                 "use no-reference metrics (vfebench ls metrics: kind NR)"
             )
-        chosen[spec] = m
+        chosen[spec.text] = m
     return chosen, skipped
 
 
@@ -306,6 +262,8 @@ def metric_record(metric) -> dict[str, Any]:
         "scale": info["scale"],
         "precision": info["precision"],
         "recon": info["recon"],
+        "paper": info["paper"],
+        "tolerance": info["tolerance"],
     }
 
 
@@ -369,7 +327,9 @@ def make_plan(cfg: RunConfig) -> Plan:
     dup = sorted({lb for lb in labels if labels.count(lb) > 1})
     if dup:
         raise InputError(f"method(s) given twice: {', '.join(dup)}")
-    methods = {s.label: build_method(s) for s in specs}  # fail fast, before any work
+    methods = {s.label: build_method(s.target, **s.config) for s in specs}  # fail fast
+    for m in methods.values():
+        check_method_assets(m)
     opts = dict(cfg.dataset_options)
     if cfg.lq:
         opts["lq"] = cfg.lq

@@ -73,7 +73,7 @@ def environment(device: str) -> dict[str, Any]:
 
             env["device_name"] = torch.cuda.get_device_name(torch.device(device))
             env["cuda"] = torch.version.cuda
-        except Exception as exc:
+        except (ImportError, RuntimeError, AssertionError, ValueError) as exc:  # no torch / CUDA
             env["device_name"] = f"unavailable ({exc})"
     return env
 

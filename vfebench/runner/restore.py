@@ -144,8 +144,8 @@ def restore_method(run, label: str, method, on_clip: Callable, fail: Callable) -
             continue
         try:
             lq_hash = None if cid in lq.failed else lq.clip_hash(cid)
-        except Exception:
-            lq_hash = None  # clip_hash recorded the reason in lq.failed
+        except Exception:  # broad on purpose: clip_hash recorded the reason in lq.failed
+            lq_hash = None
         if lq_hash is None:
             on_clip(fail(label, cid, "lq", None, f"no LQ input: {lq.failed.get(cid, '?')}", ""), None, None)
             continue
@@ -174,13 +174,13 @@ def restore_method(run, label: str, method, on_clip: Callable, fail: Callable) -
                     continue
                 try:
                     lq_clip = lq.load(cid)
-                except Exception as exc:
+                except Exception as exc:  # broad on purpose: any decoder error fails this clip only
                     on_clip(fail(label, cid, "lq", None, f"cannot read the LQ clip: {type(exc).__name__}: {exc}", ""), None, None)  # fmt: skip
                     continue
                 try:
                     gt = refs.load(cid)
                     target = refs.target(cid, gt, lq_clip)
-                except Exception as exc:
+                except Exception as exc:  # broad on purpose: any decoder error fails this clip only
                     on_clip(fail(label, cid, "gt", None, str(exc) if isinstance(exc, InputError) else f"cannot read the GT clip: {type(exc).__name__}: {exc}", ""), None, None)  # fmt: skip
                     continue
                 try:

@@ -29,10 +29,11 @@ from typing import Any
 
 import numpy as np
 
+from vfebench.errors import ComponentFailed, InputError
 from vfebench.video import Clip
 
 
-class RestoreFailed(Exception):
+class RestoreFailed(ComponentFailed):
     """One clip could not be restored; ``reason`` says why (``tb``: the worker's traceback)."""
 
     def __init__(self, reason: str, tb: str = "") -> None:
@@ -91,7 +92,7 @@ def read_peak_mb(device: str) -> float | None:
         import resource
 
         return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024.0
-    except Exception:
+    except (ImportError, OSError, ValueError):  # no `resource` module (Windows) / no rusage
         return None
 
 
@@ -122,7 +123,7 @@ def free_memory(device: str) -> None:
             import torch
 
             torch.cuda.empty_cache()
-        except Exception:
+        except (ImportError, RuntimeError, AssertionError):  # no torch / no usable CUDA
             pass
 
 
@@ -142,13 +143,13 @@ class InProcessExecutor:
     def setup(self) -> None:
         try:
             self.method.ensure_setup(self.device)
-        except Exception as exc:
+        except Exception as exc:  # broad on purpose: the method's own code: any failure is this method's
             raise RestoreFailed("setup failed: " + _reason(exc), short_tb(exc)) from exc
 
     def restore(self, lq: Clip, target) -> Restored:
         try:
             return timed_restore(self.method, lq, target, self.device)
-        except Exception as exc:
+        except Exception as exc:  # broad on purpose: the method's own code: any failure costs one clip
             raise RestoreFailed(_reason(exc), short_tb(exc)) from exc
 
     def close(self) -> None:
@@ -181,7 +182,7 @@ def _worker_main(conn, target: str, config: dict, device: str, env: dict) -> Non
             obj = getattr(obj, part)
         method = obj(**config)
         method.ensure_setup(device)
-    except Exception as exc:
+    except Exception as exc:  # broad on purpose: import/build/setup of user code, reported to the runner
         conn.send(("error", "setup failed: " + _reason(exc), short_tb(exc)))
         return
     conn.send(("ready",))
@@ -197,12 +198,12 @@ def _worker_main(conn, target: str, config: dict, device: str, env: dict) -> Non
         _, lq, tgt = msg
         try:
             r = timed_restore(method, lq, tgt, device)
-        except Exception as exc:
+        except Exception as exc:  # broad on purpose: the method's own code: any failure costs one clip
             conn.send(("error", _reason(exc), short_tb(exc)))
             continue
         try:
             conn.send(("ok", _to_shared(r)))
-        except Exception as exc:  # e.g. an output object that cannot be pickled
+        except Exception as exc:  # broad on purpose: pickling a method's output object can raise anything
             conn.send(("error", f"output cannot be sent back to the runner ({_reason(exc)})", ""))
 
 
@@ -318,7 +319,7 @@ class ProcessExecutor:
         self.timeout = timeout
         self.target = method_target(method)
         if self.target is None:
-            raise ValueError(f"{type(method).__qualname__} cannot be imported by a worker process")
+            raise InputError(f"{type(method).__qualname__} cannot be imported by a worker process")
         self.restarts = 0
         self._proc: Any = None  # multiprocessing Process of the worker, once started
         self._conn: Any = None  # our end of its Pipe

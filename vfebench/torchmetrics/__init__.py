@@ -23,7 +23,7 @@ states are the per-clip values (list states, ``dist_reduce_fx="cat"``) or, for `
 the window-feature sums (``"sum"``), so ``compute()`` equals ``vfebench score`` on the same clips
 on one process or under DDP. Class attributes follow torchmetrics: ``higher_is_better`` (from
 the vfebench metric), ``is_differentiable = False``, ``full_state_update = False``,
-``plot_lower_bound`` / ``plot_upper_bound`` (the value range, raw units, :data:`VALUE_RANGES`).
+``plot_lower_bound`` / ``plot_upper_bound`` (the value range, raw units: the metric class's ``value_range``).
 """
 
 from __future__ import annotations
@@ -36,25 +36,9 @@ require("torchmetrics", "torchmetrics", "vfebench.torchmetrics")
 
 from vfebench.torchmetrics.base import VFEBenchMetric  # noqa: E402
 
-#: raw-value range ``(lower, upper)`` per metric (None = unbounded), as torchmetrics' plot bounds
-VALUE_RANGES: dict[str, tuple[float | None, float | None]] = {
-    "psnr": (0.0, None),  # dB on 0..255 frames; identical frames are inf
-    "ssim": (-1.0, 1.0),
-    "lpips": (0.0, None),
-    "lpips_vgg": (0.0, None),
-    "niqe": (0.0, None),
-    "musiq": (0.0, 100.0),
-    "clipiqa": (0.0, 1.0),
-    "ids": (-1.0, 1.0),  # cosine similarity
-    "ids_dlib": (-1.0, 1.0),
-    "ids_dlib_vr": (0.0, 1.0),
-    "akd": (0.0, None),  # normalised landmark distance (AKD* = ×1000)
-    "tlme": (0.0, None),
-    "tlme_ref": (0.0, None),
-    "facecons": (-1.0, 1.0),  # cosine similarity
-    "fastervqa": (0.0, 1.0),
-    "fvd": (0.0, None),
-}
+#: raw-value range ``(lower, upper)`` per registered metric (None = unbounded), as torchmetrics'
+#: plot bounds; read from each metric class's ``value_range`` (derived, not a second table)
+VALUE_RANGES: dict[str, tuple[float | None, float | None]] = {}
 
 _CLASSES: dict[str, type[VFEBenchMetric]] = {}
 
@@ -84,7 +68,7 @@ def metric_class(name: str) -> type[VFEBenchMetric]:
     if name in _CLASSES:
         return _CLASSES[name]
     vcls = METRICS.get(name)  # raises UnknownNameError with a did-you-mean
-    lo, hi = getattr(vcls, "value_range", None) or VALUE_RANGES.get(name, (None, None))
+    lo, hi = VALUE_RANGES.setdefault(name, tuple(getattr(vcls, "value_range", (None, None))))
     cls_name = _class_name(name)
     doc = (
         f"torchmetrics face of vfebench's ``{name}`` ({vcls.display or name}): "

@@ -261,8 +261,8 @@ def test_fvd_errors_are_clear(rng, tmp_path):
 
 def test_git_blob_check_when_sha256_is_unknown(tmp_path, monkeypatch):
     import vfebench.assets as assets
+    from vfebench.assets import git_blob_sha1, verify_git_blob
     from vfebench.errors import AssetHashError
-    from vfebench.metrics.assets_video import git_blob_sha1, verify_git_blob
 
     f = tmp_path / "x.pt"
     f.write_bytes(b"hello\n")

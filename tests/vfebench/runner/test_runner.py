@@ -91,7 +91,7 @@ def test_cache_keys_recompute_exactly_what_depends(data, tmp_path):
         a = parse_method_spec("t_shift:amount=2")
         from vfebench.runner import build_method
 
-        assert build_method(a).fingerprint_hash() != Shift2(amount=2).fingerprint_hash()
+        assert build_method(a.target, **a.config).fingerprint_hash() != Shift2(amount=2).fingerprint_hash()
     finally:
         METHODS._targets.pop("t_shift_v")
         METHODS._loaded.pop("t_shift_v")

@@ -103,7 +103,7 @@ def close(a: float | None, b: float, rel: float, what: str) -> None:
 # stacked features: measured difference 0 on these clips (2 windows per side); 1e-9 allowed
 # because the uncentred formula can round differently from np.cov's centred one on more windows.
 CASES = {
-    "image": (["psnr", "ssim", "lpips", "clipiqa"], 3, 3, 64, ("lpips", "pyiqa"), 1e-12),
+    "image": (["psnr", "ssim", "lpips", "clipiqa", "tlp"], 3, 3, 64, ("lpips", "pyiqa"), 1e-12),
     "image_full_nets": (["lpips_vgg", "musiq"], 2, 1, 64, ("lpips", "pyiqa"), 1e-12),
     "niqe": (["niqe"], 2, 1, 192, (), 1e-12),
     # MTCNN at 512×512 dominates the face metrics' time: IDS on one frame per clip
@@ -180,7 +180,7 @@ def test_every_registered_metric_has_a_class():
         assert cls.higher_is_better is vcls.higher_is_better
         assert cls.is_differentiable is False and cls.full_state_update is False
         assert cls.needs_reference is vcls.needs_reference
-        lo, hi = vt.VALUE_RANGES[name]
+        lo, hi = vcls.value_range
         assert (cls.plot_lower_bound, cls.plot_upper_bound) == (lo, hi)
     assert set(vt.__all__) >= {METRICS.target(n).rpartition(":")[2] for n in shipped}
 

@@ -158,7 +158,7 @@ def align_faces(
     import cv2
 
     if recipe not in ("clean", "bfvr"):
-        raise ValueError(recipe)
+        raise InputError(f"unknown ArcFace alignment recipe {recipe!r} (clean or bfvr)")
     tmpl = (BFVR_TEMPLATE_112 if recipe == "bfvr" else ARCFACE_TEMPLATE_112) * (size / 112.0)
     fit = cp2tform_similarity if recipe == "bfvr" else similarity_transform
     out = np.zeros((len(frames), size, size, 3), dtype=np.uint8)

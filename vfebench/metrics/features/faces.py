@@ -49,6 +49,7 @@ from typing import Any
 
 import numpy as np
 
+from vfebench.errors import ComponentFailed, InputError
 from vfebench.metrics.base import FeatureStore
 from vfebench.utils import require
 from vfebench.video import Clip
@@ -137,7 +138,7 @@ class FaceAnalysis:
 
                 self._nets[key] = load_clip_vit(path, self.device)
             else:
-                raise ValueError(kind)
+                raise InputError(f"unknown face network {kind!r}")
         return self._nets[key]
 
     # ------------------------------------------------------------------ components
@@ -148,7 +149,7 @@ class FaceAnalysis:
         if recipe == "bfvr":
             return store.get("face_mtcnn_bfvr", MTCNN_VERSION, clip, self._compute_mtcnn_bfvr)
         if recipe != "clean":
-            raise ValueError(recipe)
+            raise InputError(f"unknown MTCNN recipe {recipe!r} (clean or bfvr)")
         return store.get("face_mtcnn", MTCNN_VERSION, clip, self._compute_mtcnn)
 
     def _compute_mtcnn_bfvr(self, clip: Clip) -> dict[str, np.ndarray]:
@@ -212,7 +213,7 @@ class FaceAnalysis:
                     continue
                 pts = faces[0].landmark
                 if len(pts) != N_MESH:
-                    raise RuntimeError(f"FaceMesh returned {len(pts)} landmarks, expected {N_MESH}")
+                    raise ComponentFailed(f"FaceMesh returned {len(pts)} landmarks, expected {N_MESH}")
                 lm[i] = np.array([(p.x, p.y, p.z) for p in pts], dtype=np.float32)
                 found[i] = True
         return {"found": found, "lm": lm}
@@ -302,7 +303,7 @@ class FaceAnalysis:
                     elif preprocess == "evalcrafter":
                         x = clip_vit.preprocess_evalcrafter(fr, size, antialias=antialias)
                     else:
-                        raise ValueError(preprocess)
+                        raise InputError(f"unknown CLIP preprocess {preprocess!r} (clean or evalcrafter)")
                     embs.append(net(x.to(self.device)).float().cpu().numpy())
             e = np.concatenate(embs).astype(np.float64)
             e /= np.maximum(np.linalg.norm(e, axis=1, keepdims=True), 1e-12)

@@ -55,7 +55,7 @@ def load_torchscript(path: str | Path, device: str = "cpu"):
 
     try:
         return torch.jit.load(str(path), map_location=device).eval()
-    except Exception as exc:  # a broken or non-TorchScript file
+    except Exception as exc:  # broad on purpose: torch.jit.load raises many types for a broken file
         raise AssetHashError(f"{path}: not a loadable TorchScript I3D ({exc})") from exc
 
 

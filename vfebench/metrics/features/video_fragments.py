@@ -31,13 +31,15 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from vfebench.errors import InputError
+
 
 def segment_frame_indices(
     num_frames: int, rng: np.random.Generator, segments: int = 8, seg_len: int = 4, interval: int = 1
 ) -> np.ndarray:
     """``segments·seg_len`` frame indices (see module docstring)."""
     if num_frames < 1:
-        raise ValueError("num_frames must be >= 1")
+        raise InputError("num_frames must be >= 1")
     seg = num_frames // segments
     starts = seg * np.arange(segments, dtype=np.int64)
     span = seg_len * interval
@@ -52,7 +54,7 @@ def segment_frame_indices(
 def centre_frame_indices(num_frames: int, clip_len: int = 32) -> np.ndarray:
     """``clip_len`` consecutive indices centred in the clip (official ``SampleFrames`` test mode)."""
     if num_frames < 1:
-        raise ValueError("num_frames must be >= 1")
+        raise InputError("num_frames must be >= 1")
     start = int((num_frames - clip_len + 1) / 2.0) if num_frames > clip_len - 1 else 0
     return np.mod(start + np.arange(clip_len, dtype=np.int64), num_frames)
 
@@ -79,7 +81,7 @@ def fragment_grid(
 ) -> FragmentGrid:
     """Random fragment corners for an ``height × width`` video of ``num_frames`` sampled frames."""
     if num_frames % aligned:
-        raise ValueError(f"{num_frames} sampled frames are not a multiple of aligned={aligned}")
+        raise InputError(f"{num_frames} sampled frames are not a multiple of aligned={aligned}")
     groups = num_frames // aligned
 
     def axis(n: int) -> tuple[np.ndarray, int]:

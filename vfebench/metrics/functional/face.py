@@ -8,6 +8,8 @@ from __future__ import annotations
 
 import numpy as np
 
+from vfebench.errors import InputError
+
 
 def keypoint_distance(a: np.ndarray, b: np.ndarray) -> np.ndarray:
     """Per-frame mean Euclidean distance between corresponding landmarks (AKD per frame).
@@ -20,7 +22,7 @@ def keypoint_distance(a: np.ndarray, b: np.ndarray) -> np.ndarray:
     a = np.asarray(a, dtype=np.float64)[..., :2]
     b = np.asarray(b, dtype=np.float64)[..., :2]
     if a.shape != b.shape:
-        raise ValueError(f"landmark arrays differ in shape: {a.shape} vs {b.shape}")
+        raise InputError(f"landmark arrays differ in shape: {a.shape} vs {b.shape}")
     return np.sqrt(((a - b) ** 2).sum(-1)).mean(-1)
 
 
@@ -45,7 +47,7 @@ def relative_jitter(lm: np.ndarray, ref: np.ndarray) -> np.ndarray:
     lm = np.asarray(lm, dtype=np.float64)[..., :2]
     ref = np.asarray(ref, dtype=np.float64)[..., :2]
     if lm.shape != ref.shape:
-        raise ValueError(f"landmark arrays differ in shape: {lm.shape} vs {ref.shape}")
+        raise InputError(f"landmark arrays differ in shape: {lm.shape} vs {ref.shape}")
     d = (lm[1:] - lm[:-1]) - (ref[1:] - ref[:-1])
     return np.sqrt((d**2).sum(-1)).mean(-1)
 

@@ -20,12 +20,14 @@ from __future__ import annotations
 
 import numpy as np
 
+from vfebench.errors import InputError
+
 
 def gaussian_stats(feats: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     """``(μ, Σ)`` of ``N×D`` features; ``Σ`` is the unbiased covariance, zeros when ``N = 1``."""
     x = np.asarray(feats, dtype=np.float64)
     if x.ndim != 2 or x.shape[0] < 1:
-        raise ValueError(f"features must be N×D with N ≥ 1, got shape {x.shape}")
+        raise InputError(f"features must be N×D with N ≥ 1, got shape {x.shape}")
     mu = x.mean(axis=0)
     if x.shape[0] == 1:
         return mu, np.zeros((x.shape[1], x.shape[1]))
@@ -53,7 +55,7 @@ def trace_sqrt_product(s1: np.ndarray, s2: np.ndarray, method: str = "eigh") -> 
         if not np.isfinite(out).all():
             return float("nan")
         return float(np.trace(out).real)
-    raise ValueError(f"method must be 'eigh' or 'sqrtm', got {method!r}")
+    raise InputError(f"method must be 'eigh' or 'sqrtm', got {method!r}")
 
 
 def frechet_distance(
@@ -70,7 +72,7 @@ def frechet_distance(
     mu1, mu2 = np.atleast_1d(np.asarray(mu1, np.float64)), np.atleast_1d(np.asarray(mu2, np.float64))
     s1, s2 = np.atleast_2d(np.asarray(sigma1, np.float64)), np.atleast_2d(np.asarray(sigma2, np.float64))
     if mu1.shape != mu2.shape or s1.shape != s2.shape or s1.shape != (mu1.size, mu1.size):
-        raise ValueError(f"shape mismatch: μ {mu1.shape} / {mu2.shape}, Σ {s1.shape} / {s2.shape}")
+        raise InputError(f"shape mismatch: μ {mu1.shape} / {mu2.shape}, Σ {s1.shape} / {s2.shape}")
     if eps > 0:
         s1 = s1 + eps * np.eye(s1.shape[0])
         s2 = s2 + eps * np.eye(s2.shape[0])

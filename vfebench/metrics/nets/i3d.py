@@ -33,6 +33,8 @@ import torch
 import torch.nn.functional as F
 from torch import nn
 
+from vfebench.errors import WeightsError
+
 MIXED = [
     ("Mixed_3b", [64, 96, 128, 16, 32, 32]),
     ("Mixed_3c", [128, 128, 192, 32, 96, 64]),
@@ -207,7 +209,7 @@ def _units(sd: dict[str, torch.Tensor]) -> list[dict[str, Any]]:
             units.append({"key": k, "weight": v, "conv_prefix": k.rsplit(".", 1)[0], "bn": {}, "bias": None})
             continue
         if not units or v.dim() != 1:
-            raise ValueError(f"unexpected tensor {k} with shape {tuple(v.shape)} in an I3D state dict")
+            raise WeightsError(f"unexpected tensor {k} with shape {tuple(v.shape)} in an I3D state dict")
         u = units[-1]
         prefix, _, leaf = k.rpartition(".")
         leaf = alias.get(leaf, leaf)
@@ -216,7 +218,7 @@ def _units(sd: dict[str, torch.Tensor]) -> list[dict[str, Any]]:
         elif leaf in _BN_FIELDS:
             u["bn"][leaf] = v
         else:
-            raise ValueError(f"cannot place {k} in an I3D unit")
+            raise WeightsError(f"cannot place {k} in an I3D unit")
     return units
 
 
@@ -233,10 +235,10 @@ def i3d_state_dict_from(source: dict[str, torch.Tensor]) -> tuple[dict[str, torc
     """
     units = _units(source)
     if not units:
-        raise ValueError("no convolution weights found")
+        raise WeightsError("no convolution weights found")
     first, last = units[0]["weight"], units[-1]["weight"]
     if first.shape[1] != 3 or 64 % first.shape[0]:
-        raise ValueError(f"first conv has shape {tuple(first.shape)}; expected (64/d, 3, 7, 7, 7)")
+        raise WeightsError(f"first conv has shape {tuple(first.shape)}; expected (64/d, 3, 7, 7, 7)")
     model = InceptionI3d(num_classes=int(last.shape[0]), width_div=64 // int(first.shape[0]))
     ours = model.state_dict()
     if all(k in source for k in ours if not k.endswith("num_batches_tracked")):
@@ -244,24 +246,24 @@ def i3d_state_dict_from(source: dict[str, torch.Tensor]) -> tuple[dict[str, torc
         return by_name, {"mapping": "by-name", "width_div": model.width_div, "num_classes": model.num_classes}
     targets = _units(ours)
     if len(targets) != len(units):
-        raise ValueError(f"{len(units)} conv units in the source, {len(targets)} in InceptionI3d")
+        raise WeightsError(f"{len(units)} conv units in the source, {len(targets)} in InceptionI3d")
     out: dict[str, torch.Tensor] = {}
     for src, dst in zip(units, targets):
         if tuple(src["weight"].shape) != tuple(dst["weight"].shape):
-            raise ValueError(
+            raise WeightsError(
                 f"{src['key']} {tuple(src['weight'].shape)} does not fit {dst['key']} {tuple(dst['weight'].shape)}"
             )
         out[dst["key"]] = src["weight"]
         if dst["bias"] is None and src["bias"] is not None and bool(src["bias"].abs().max() > 0):
-            raise ValueError(f"{src['key']}: the source conv has a bias that InceptionI3d does not have")
+            raise WeightsError(f"{src['key']}: the source conv has a bias that InceptionI3d does not have")
         if dst["bias"] is not None:
             if src["bias"] is None:
-                raise ValueError(f"{src['key']}: the logits conv has no bias in the source")
+                raise WeightsError(f"{src['key']}: the logits conv has no bias in the source")
             out[dst["conv_prefix"] + ".bias"] = src["bias"]
         bn_prefix = dst["conv_prefix"].rsplit(".", 1)[0] + ".bn."
         if dst["bn"]:
             if "running_mean" not in src["bn"] or "running_var" not in src["bn"]:
-                raise ValueError(f"{src['key']}: no BatchNorm statistics follow this conv")
+                raise WeightsError(f"{src['key']}: no BatchNorm statistics follow this conv")
             n = dst["weight"].shape[0]
             out[bn_prefix + "weight"] = src["bn"].get("weight", torch.ones(n))
             out[bn_prefix + "bias"] = src["bn"].get("bias", torch.zeros(n))
@@ -277,5 +279,5 @@ def build_i3d(source: dict[str, torch.Tensor]) -> tuple[InceptionI3d, dict[str, 
     missing, unexpected = model.load_state_dict(sd, strict=False)
     missing = [k for k in missing if not k.endswith("num_batches_tracked")]
     if missing or unexpected:
-        raise ValueError(f"I3D weights incomplete: missing {missing[:4]}, unexpected {unexpected[:4]}")
+        raise WeightsError(f"I3D weights incomplete: missing {missing[:4]}, unexpected {unexpected[:4]}")
     return model.eval(), info

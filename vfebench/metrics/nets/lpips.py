@@ -20,6 +20,8 @@ from __future__ import annotations
 import torch
 from torch import nn
 
+from vfebench.errors import InputError, WeightsError
+
 #: (last index + 1) of each slice of torchvision's ``features`` for the five LPIPS taps
 SLICES = {"alex": (2, 5, 8, 10, 12), "vgg": (4, 9, 16, 23, 30)}
 CHANNELS = {"alex": (64, 192, 384, 256, 256), "vgg": (64, 128, 256, 512, 512)}
@@ -32,7 +34,7 @@ def _features(net: str) -> nn.Sequential:
         return models.alexnet(weights=None).features
     if net == "vgg":
         return models.vgg16(weights=None).features
-    raise ValueError(f"LPIPS backbone must be 'alex' or 'vgg', got {net!r}")
+    raise InputError(f"LPIPS backbone must be 'alex' or 'vgg', got {net!r}")
 
 
 class LPIPSNet(nn.Module):
@@ -59,7 +61,7 @@ class LPIPSNet(nn.Module):
         for i in range(len(self.lins)):
             key = f"lin{i}.model.1.weight"
             if key not in heads:
-                raise KeyError(
+                raise WeightsError(
                     f"LPIPS heads file lacks {key!r} (expected the lpips v0.1 {self.net_name}.pth)"
                 )
             lin[f"{i}.weight"] = heads[key]
