@@ -6,6 +6,7 @@ import hashlib
 import io
 import json
 import math
+import warnings
 from pathlib import Path
 
 import numpy as np
@@ -262,9 +263,14 @@ def test_root_cause_x264_avx512_mbtree():
             _encoded(other, asm)
         return len(out)
 
-    assert distinct(f96, None, 16) > 1  # AVX-512 mb-tree reads garbage past the row
-    assert distinct(f128, None, 6) == 1  # 8 macroblocks per row: no tail, no garbage
     assert distinct(f96, ops.X264_ASM_X86, 16) == 1  # the pinned level: no AVX-512
+    assert distinct(f128, None, 6) == 1  # 8 macroblocks per row: no tail, no garbage
+    # x264's own choice at 96 px reads heap garbage past the row, so whether 16 encodes differ
+    # depends on the process's heap (seen: 11 of 20 distinct, and also 1 under another load).
+    # The bug showing is evidence, not a requirement: the fix must hold either way.
+    n = distinct(f96, None, 16)
+    if n == 1:
+        warnings.warn("x264 AVX-512 mb-tree instability did not show in this process's heap", stacklevel=1)
 
 
 def test_instruction_set_levels_give_the_same_bytes():
