@@ -116,7 +116,7 @@ def _component_modules() -> list[str]:
     for reg in (METRICS, METHODS):
         for n in reg.names():
             target = reg.target(n)
-            if target.startswith("<object "):  # registered as an object: its class's module
+            if target.startswith("<"):  # registered as an object (<object …>): its class's module
                 obj = reg.get(n)
                 mod = getattr(obj, "__module__", "")
             else:

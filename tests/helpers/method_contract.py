@@ -22,10 +22,9 @@ from typing import Any
 
 import numpy as np
 
-from vfebench.methods import METHODS
+from vfebench.methods import METHODS, build_method
 from vfebench.methods.base import Method
 from vfebench.runner import validate_output
-from vfebench.runner.plan import MethodSpec, build_method
 from vfebench.video import Clip
 
 
@@ -47,7 +46,7 @@ class MethodContract:
         return Clip("clip_c.1", rng.integers(0, 256, (self.frames, *size, 3), dtype=np.uint8), 25.0)
 
     def build(self, config: dict[str, Any]) -> Method:
-        return build_method(MethodSpec(self.name, self.name, dict(config)))
+        return build_method(self.name, **config)
 
     # ------------------------------------------------------------------ the checks
     def test_contract_registered_as_a_method(self, tmp_path):

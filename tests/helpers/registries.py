@@ -9,5 +9,5 @@ from vfebench.registry import Registry
 
 def add(monkeypatch: pytest.MonkeyPatch, registry: Registry, name: str, obj: object) -> None:
     """Register ``obj`` as ``name`` in ``registry`` until ``monkeypatch`` is undone."""
-    monkeypatch.setitem(registry._targets, name, f"<test {obj!r}>")
+    monkeypatch.setitem(registry._targets, name, f"<object {obj!r}>")
     monkeypatch.setitem(registry._loaded, name, obj)

@@ -79,11 +79,11 @@ def test_missing_clip_fails_alone_and_changed_folder_is_another_method(restored,
     mine = tmp_path / "mine2"
     shutil.copytree(out, mine)
     (mine / "timing.json").unlink()
-    from vfebench.runner.plan import MethodSpec, build_method
+    from vfebench.methods import build_method
 
-    fp_full = build_method(MethodSpec("x", "outputs", {"dir": str(mine)})).fingerprint_hash()
+    fp_full = build_method("outputs", dir=str(mine)).fingerprint_hash()
     shutil.rmtree(mine / "astronaut_b")
-    fp_less = build_method(MethodSpec("x", "outputs", {"dir": str(mine)})).fingerprint_hash()
+    fp_less = build_method("outputs", dir=str(mine)).fingerprint_hash()
     assert fp_full != fp_less
     rec = run(_cfg(tmp_path, [f"outputs:dir={mine}"]), log=quiet).record
     rows = {c["clip_id"]: c for c in rec["clips"]}
@@ -102,7 +102,7 @@ def test_missing_clip_fails_alone_and_changed_folder_is_another_method(restored,
     img = cv2.imread(str(f))
     img[0, 0, 0] ^= 1
     cv2.imwrite(str(f), img)
-    assert build_method(MethodSpec("x", "outputs", {"dir": str(mine)})).fingerprint_hash() != fp_less
+    assert build_method("outputs", dir=str(mine)).fingerprint_hash() != fp_less
 
 
 def test_outputs_checks_size_frames_and_layouts(restored, tmp_path):

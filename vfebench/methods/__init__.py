@@ -52,7 +52,7 @@ def load_method_class(target: str):
     return METHODS.get(target)  # raises UnknownNameError with did-you-mean
 
 
-def build_method(name: str, **config: Any):
+def build_method(name: str, /, **config: Any):
     """Instantiate method ``name`` (a registry name or ``pkg.module:Class``) with ``config``.
 
     Configuration only: weights are neither checked nor loaded (``vfebench run`` checks them at

@@ -7,7 +7,8 @@ import numpy as np
 import pytest
 
 from vfebench.errors import InputError
-from vfebench.runner.plan import build_method, label_method_spec, parse_method_spec
+from vfebench.methods import build_method
+from vfebench.runner.plan import label_method_spec, parse_method_spec
 from vfebench.video import write_png_frames
 
 
@@ -21,7 +22,7 @@ def test_baseline_plumbing_is_not_in_the_label_nor_the_fingerprint(tmp_path):
     assert a == b == "keep[upsample=bilinear]"
     assert label(f"codeformer:repo={tmp_path}") == "codeformer"
     spec = label_method_spec(parse_method_spec(f"codeformer:repo={tmp_path},python=/x/python,w=0.7"))
-    fp = build_method(spec).fingerprint()
+    fp = build_method(spec.target, **spec.config).fingerprint()
     assert fp["config"] == {"w": 0.7}
 
 
@@ -44,4 +45,5 @@ def test_trivial_size_options_are_checked():
                      ("bicubic:scale=-1", "positive number"), ("bicubic:size=4,scale=2", "not both"),
                      ("lanczos:sise=512", "unknown option")):  # fmt: skip
         with pytest.raises(InputError, match=msg):
-            build_method(label_method_spec(parse_method_spec(bad)))
+            spec = label_method_spec(parse_method_spec(bad))
+            build_method(spec.target, **spec.config)
