@@ -173,6 +173,28 @@ def _import(name: str, what: str):
         raise MissingDependencyError(f"{what} needs {name} ({exc}): pip install 'vfebench[cluster]'") from exc
 
 
+def hide_broken_pyarrow() -> None:
+    """Make a pyarrow that cannot be imported (e.g. a wheel built for NumPy 2 next to NumPy 1.26,
+    pulled in by ``datasets``) look absent, as Ray expects: Ray imports pyarrow when it is
+    installed and only tolerates ``ModuleNotFoundError``. Runs in the driver and, as Ray's
+    ``worker_process_setup_hook``, in every worker."""
+    try:
+        import pyarrow  # noqa: F401
+    except ModuleNotFoundError:
+        return
+    except ImportError:
+        sys.modules["pyarrow"] = None  # type: ignore[assignment]  # import now raises ModuleNotFoundError
+
+
+def ray_runtime_env(env: dict[str, str] | None = None) -> dict[str, Any]:
+    """The runtime env vfebench's Ray jobs need: ``env`` as worker env vars, and the worker
+    setup hook :func:`hide_broken_pyarrow`. Pass it to ``ray.init`` when connecting yourself."""
+    return {
+        "env_vars": dict(env or {}),
+        "worker_process_setup_hook": "vfebench.runner.scale.hide_broken_pyarrow",
+    }
+
+
 def _ray_shard(cfg_dict: dict[str, Any], index: int, count: int, env: dict[str, str]) -> dict:
     """A Ray task: one shard (Ray has already set ``CUDA_VISIBLE_DEVICES`` for ``num_gpus``)."""
     return run_shard(cfg_dict, index, count, env)
@@ -194,12 +216,13 @@ def run_ray(
     from vfebench.runner.plan import make_plan
 
     make_plan(cfg)
+    hide_broken_pyarrow()
+    env = {k: v for k, v in os.environ.items() if k.startswith("VFEBENCH_")}
     if not ray.is_initialized():
-        ray.init(address=address, log_to_driver=True)
+        ray.init(address=address, runtime_env=ray_runtime_env(env))
     cuda = cfg.device.startswith("cuda")
     task = ray.remote(num_gpus=1 if cuda else 0, num_cpus=1, max_retries=max_retries)(_ray_shard)
     d = {**_shared_cache(cfg), "device": "cuda" if cuda else cfg.device}
-    env = {k: v for k, v in os.environ.items() if k.startswith("VFEBENCH_")}
     refs = [task.remote(d, k, n, env) for k in range(n)]
     log(f"ray: {n} shard task(s) submitted")
     for k, ref in enumerate(refs):

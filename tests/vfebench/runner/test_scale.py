@@ -204,17 +204,24 @@ def test_slurm_array_through_submitit_local_executor(tmp_path, reference):
 
 
 @pytest.fixture
-def local_ray(tmp_path):
+def local_ray(monkeypatch):
+    """A local 2-CPU Ray cluster (its own short temp dir: Ray's socket paths must stay < 108 bytes)."""
+    import shutil
+    import tempfile
+
     ray = pytest.importorskip("ray", reason="ray is the 'cluster' extra: pip install 'vfebench[cluster]'")
+    monkeypatch.setenv("RAY_AUTH_MODE", "disabled")  # a throw-away local cluster: no token in ~/.ray
+    tmp = tempfile.mkdtemp(prefix="vfray")
     env = {
         k: os.environ[k]
         for k in ("VFEBENCH_CACHE", "VFEBENCH_ASSETS", "VFEBENCH_OFFLINE", "VFEBENCH_PLUGINS", "PYTHONPATH")
     }
-    ray.init(
-        num_cpus=2, include_dashboard=False, runtime_env={"env_vars": env}, _temp_dir=str(tmp_path / "ray")
-    )
+    from vfebench.runner.scale import ray_runtime_env
+
+    ray.init(num_cpus=2, include_dashboard=False, runtime_env=ray_runtime_env(env), _temp_dir=tmp)
     yield ray
     ray.shutdown()
+    shutil.rmtree(tmp, ignore_errors=True)
 
 
 def test_ray_cluster_gives_the_identical_record_and_survives_a_killed_worker(
