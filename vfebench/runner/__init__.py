@@ -22,6 +22,11 @@ re-run with the same command recomputes nothing that finished, two runs sharing 
 compute one entry twice, and changing a method's config or version, the preset, the seed or a
 metric's mode recomputes exactly what depends on it. Failed clips are retried on the next run.
 
+Scaling out (``docs/scaling.md``): the plan's work units (:mod:`~vfebench.runner.units`) are
+exactly these cache entries, so ``RunConfig.shard = "I/N"`` computes a deterministic slice of
+them and writes no record, and the plain run afterwards (the merge) finds them cached;
+:mod:`~vfebench.runner.scale` fans shards out over local workers, Ray or a SLURM array.
+
 Extending: ``--method package.module:Class`` runs any :class:`~vfebench.methods.base.Method`
 subclass without registering it; modules listed in ``$VFEBENCH_PLUGINS`` (comma-separated) are
 imported before planning (and in every worker) so they can register methods and metrics.
