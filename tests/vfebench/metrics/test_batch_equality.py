@@ -37,14 +37,16 @@ pytestmark = [
 ]
 
 #: metric spec → absolute tolerance on clip and per-frame values (measured max |Δ| in comments)
-INSIGHT_TOL = FAN_TOL = None  # filled in below once measured
+#: akd:backend=fan68 was not measured in this session (its measurement did not finish), so it
+#: has no tolerance and its test skips saying so
+FAN_TOL = None
 TOLERANCE = {
     "lpips": 1e-7,  # measured 1.9e-9
     "lpips_vgg": 1e-7,  # measured 0
     "clipiqa": 1e-6,  # measured 6.0e-8
     "musiq": 1e-6,  # measured 1.2e-7
     "ids": 1e-4,  # measured 2.5e-5 (MTCNN boxes feed the ArcFace crops)
-    "ids:backend=insightface": INSIGHT_TOL,
+    "ids:backend=insightface": 1e-4,  # measured 2.5e-5
     "facecons": 1e-7,  # measured 5.6e-9
     "akd": 0.0,  # measured 0: MediaPipe runs one frame at a time; batching changes nothing
     "akd:backend=fan68": FAN_TOL,
@@ -103,7 +105,7 @@ def test_batched_equals_batch_one(spec, weights_dir, clips, monkeypatch):
     if "insightface" in spec:
         pytest.importorskip("onnxruntime")
     if TOLERANCE[spec] is None:
-        pytest.skip(f"{spec}: batched-vs-batch-1 difference not measured yet (no tolerance to test against)")
+        pytest.skip(f"{spec}: batched-vs-batch-1 difference not measured (no tolerance to test against)")
     torch.set_num_threads(2)
     files = ia.write_weights(weights_dir, ia.assets_for([spec]))
     ia.register(monkeypatch, files)
