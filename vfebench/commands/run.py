@@ -81,6 +81,49 @@ def configure(p: argparse.ArgumentParser) -> None:
         help="when stderr is not a terminal, a progress line per stage every S seconds (default 30)",
     )
     p.add_argument("--quiet", action="store_true", help="do not print the summary table")
+    g = p.add_argument_group("scale out (docs/scaling.md)")
+    g.add_argument(
+        "--shard",
+        default=None,
+        metavar="I/N",
+        help="compute only slice I of N of the work units into the cache (no record); afterwards the "
+        "same command without --shard merges them into the record",
+    )
+    g.add_argument(
+        "--workers",
+        type=int,
+        default=None,
+        metavar="N",
+        help="N worker processes on this node, one device each (--device cuda: one GPU of "
+        "CUDA_VISIBLE_DEVICES each; cpu: OMP_NUM_THREADS split), then the merge (default 1); with "
+        "--executor ray: the number of Ray tasks",
+    )
+    g.add_argument(
+        "--executor",
+        choices=("local", "ray", "slurm"),
+        default="local",
+        help="local (default) | ray: shards as Ray tasks | slurm: a SLURM job array via submitit "
+        "(ray and slurm need pip install 'vfebench[cluster]')",
+    )
+    g.add_argument("--address", default=None, metavar="ADDR", help="Ray cluster address (default: $RAY_ADDRESS or a local Ray)")  # fmt: skip
+    g.add_argument("--slurm-partition", default=None, metavar="P", help="SLURM partition of the job array")
+    g.add_argument("--array-size", type=int, default=None, metavar="N", help="SLURM array tasks (= shards)")
+    g.add_argument(
+        "--slurm-folder", default=None, metavar="DIR", help="submitit logs/pickles (default next to --out)"
+    )
+    g.add_argument(
+        "--slurm-cluster",
+        choices=("slurm", "local", "debug"),
+        default="slurm",
+        help="submitit backend: slurm (default); local runs the array as local processes (testing)",
+    )
+    g.add_argument(
+        "--batch",
+        default=None,
+        metavar="N|auto",
+        help="frames per forward pass of the network metrics: N, or auto (sized by free CUDA memory; "
+        "each metric's default on CPU); default: each metric's own",
+    )
 
 
 #: exit status when a write failed for a storage reason (disk full, permissions, read-only);
@@ -88,9 +131,32 @@ def configure(p: argparse.ArgumentParser) -> None:
 EXIT_STORAGE = 3
 
 
+def _execute(cfg, args: argparse.Namespace):
+    """The plain run, or the chosen executor's fan-out + merge (:mod:`vfebench.runner.scale`)."""
+    from vfebench.errors import InputError
+    from vfebench.runner import run, scale
+
+    fan = args.executor != "local" or (args.workers or 1) > 1
+    if fan and cfg.shard is not None:
+        raise InputError("--shard is one slice of a run: it cannot be combined with --workers/--executor")
+    if args.executor == "ray":
+        return scale.run_ray(cfg, args.workers or 2, args.address)
+    if args.executor == "slurm":
+        if not args.array_size:
+            raise InputError("--executor slurm needs --array-size N (the number of array tasks = shards)")
+        return scale.run_slurm(
+            cfg, args.array_size, args.slurm_partition, args.slurm_folder, args.slurm_cluster
+        )
+    if (args.workers or 1) > 1:
+        return scale.run_workers(cfg, args.workers)
+    if args.workers is not None and args.workers < 1:
+        raise InputError(f"--workers must be >= 1, got {args.workers}")
+    return run(cfg)
+
+
 def main(args: argparse.Namespace) -> int:
     """Run ``vfebench run`` with the parsed ``args``; returns the exit status."""
-    from vfebench.runner import RunConfig, StorageError, run
+    from vfebench.runner import RunConfig, StorageError
 
     if args.device.startswith("cuda"):
         from vfebench.utils import require
@@ -118,9 +184,11 @@ def main(args: argparse.Namespace) -> int:
         isolation="inprocess" if args.in_process else "process",
         overwrite=args.overwrite,
         progress_every=args.progress_every,
+        shard=args.shard,
+        batch=args.batch,
     )
     try:
-        outcome = run(cfg)
+        outcome = _execute(cfg, args)
     except StorageError as exc:
         print(f"vfebench run: error: {exc}", file=sys.stderr)
         return EXIT_STORAGE
@@ -133,6 +201,17 @@ def main(args: argparse.Namespace) -> int:
         return 130
     rec = outcome.record
     s = outcome.stats
+    if cfg.shard is not None:
+        print(
+            f"run {rec['run_id']} shard {rec['shard']} ({rec['status']}): {rec['units']} unit(s) in the cache\n"
+            f"  restored {s['restored_computed']} clip(s), reused {s['restored_cached']}; "
+            f"scored {s['scores_computed']}, reused {s['scores_cached']}\n"
+            "  (merge: the same command without --shard writes the record)",
+            file=sys.stderr,
+        )
+        for f in rec["failures"]:
+            print(f"  FAILED {f['stage']} {f['method']} / {f['clip_id']}: {f['reason']}", file=sys.stderr)
+        return 0 if rec["status"] == "complete" else 1
     print(
         f"run {rec['run_id']} ({rec['status']}): {outcome.out}\n"
         f"  restored {s['restored_computed']} clip(s), reused {s['restored_cached']}; "

@@ -334,6 +334,7 @@ class Metric(Component):
         self.options = options
         self.device = "cpu"
         self._ready = False
+        self._run_batch: int | str | None = None
 
     # -- identity -----------------------------------------------------------------------
     def required_assets(self) -> tuple[str, ...]:
@@ -395,6 +396,14 @@ class Metric(Component):
             "description": cls.description,
             "options": cls.declared_options(),
         }
+
+    def set_batch_size(self, n: int | str | None) -> None:
+        """Items (frames, samplings) per forward pass chosen at run time (``vfebench run --batch``):
+        an int, ``"auto"`` (sized by free CUDA memory, :mod:`vfebench.metrics.batching`; the
+        class default on CPU) or None (the class default). Speed only, so it is not part of
+        :meth:`identity`; an explicit ``batch_size`` option in the metric spec wins. Metrics
+        without batches ignore it."""
+        self._run_batch = n
 
     # -- scoring ------------------------------------------------------------------------
     def score_clip(self, pred: Clip, gt: Clip | None, ctx: ScoreContext) -> ClipResult:
@@ -465,7 +474,7 @@ class FrameMetric(Metric):
         pred, gt = self._prepare(pred, gt, ctx)
         vals: list[np.ndarray] = []
         reasons: list[str] = []
-        bs = max(1, int(self.options.get("batch_size", self.batch_size)))
+        bs = self.frames_per_batch(pred, gt)
         for s in range(0, pred.num_frames, bs):
             p = pred.frames[s : s + bs]
             g = gt.frames[s : s + bs] if gt is not None else None
@@ -484,6 +493,24 @@ class FrameMetric(Metric):
             vals.append(v)
         per_frame = np.concatenate(vals)
         return self.frame_result(pred.id, per_frame, reasons)
+
+    def frames_per_batch(self, pred: Clip, gt: Clip | None) -> int:
+        """The batch size for this clip: the ``batch_size`` option, else the run's
+        :meth:`set_batch_size` (``"auto"`` probes one frame on CUDA), else the class default."""
+        if "batch_size" in self.options:
+            return max(1, int(self.options["batch_size"]))
+        rb = self._run_batch
+        if rb is None or (rb == "auto" and not str(self.device).startswith("cuda")):
+            return max(1, int(self.batch_size))
+        if rb != "auto":
+            return max(1, int(rb))
+        from vfebench.metrics.batching import probe_batch_size
+
+        return probe_batch_size(
+            self.device,
+            lambda: self.score_frames(pred.frames[:1], gt.frames[:1] if gt is not None else None),
+            key=hash((id(self), pred.frames.shape[1:])),
+        )
 
     @staticmethod
     def frame_result(clip_id: str, per_frame: np.ndarray, reasons: Sequence[str] = ()) -> ClipResult:

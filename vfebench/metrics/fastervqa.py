@@ -127,6 +127,12 @@ class FasterVQA(Metric):
         self.batch_size = max(1, int(options.get("batch_size", 4)))
         self.net: Any = None  # built on first use
 
+    def set_batch_size(self, n: int | str | None) -> None:
+        """``--batch N``: samplings per forward pass (``auto``/None keep the default of 4)."""
+        super().set_batch_size(n)
+        if isinstance(n, int) and "batch_size" not in self.options:
+            self.batch_size = max(1, n)
+
     # -- identity / setup ---------------------------------------------------------------
     def setup(self, device: str = "cpu") -> None:
         if self._ready and self.device == device:

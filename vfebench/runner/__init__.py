@@ -22,6 +22,11 @@ re-run with the same command recomputes nothing that finished, two runs sharing 
 compute one entry twice, and changing a method's config or version, the preset, the seed or a
 metric's mode recomputes exactly what depends on it. Failed clips are retried on the next run.
 
+Scaling out (``docs/scaling.md``): the plan's work units (:mod:`~vfebench.runner.units`) are
+exactly these cache entries, so ``RunConfig.shard = "I/N"`` computes a deterministic slice of
+them and writes no record, and the plain run afterwards (the merge) finds them cached;
+:mod:`~vfebench.runner.scale` fans shards out over local workers, Ray or a SLURM array.
+
 Extending: ``--method package.module:Class`` runs any :class:`~vfebench.methods.base.Method`
 subclass without registering it; modules listed in ``$VFEBENCH_PLUGINS`` (comma-separated) are
 imported before planning (and in every worker) so they can register methods and metrics.
@@ -56,6 +61,7 @@ from vfebench.runner.plan import (
 from vfebench.runner.progress import Progress, progress_mode
 from vfebench.runner.record import build_record, environment, write_record
 from vfebench.runner.restore import failed_row, now, restore_method, validate_output
+from vfebench.runner.units import Unit, parse_batch, parse_shard, shard_pairs, work_units
 from vfebench.utils import atomic_write_json, safe_name
 from vfebench.video import Clip, read_clip
 
@@ -63,7 +69,7 @@ __all__ = [
     "ClipItem", "LQView", "MethodSpec", "Plan", "References", "RunCache", "RunConfig", "RunOutcome",
     "ScoringEngine", "StorageError", "build_method", "default_out", "environment", "load_method_class",
     "load_plugins", "make_plan", "metric_record", "parse_method_spec", "parse_metric_specs",
-    "resolve_metrics", "run", "safe_name", "validate_output",
+    "resolve_metrics", "run", "safe_name", "validate_output", "Unit", "work_units", "shard_pairs",
 ]  # fmt: skip
 
 
@@ -126,27 +132,40 @@ class _Run:
 
     def execute(self) -> RunOutcome:
         plan, cfg = self.plan, self.plan.cfg
-        check_out_dir(plan.out, plan.run_id, cfg.overwrite)
-        plan.out.mkdir(parents=True, exist_ok=True)
+        shard = parse_shard(cfg.shard)
         started = now()
-        atomic_write_json(
-            plan.out / "config.json",
-            {"run_id": plan.run_id, "config": asdict(cfg), "started": started, "metrics": list(plan.metrics)},
-        )
+        if shard is None:
+            check_out_dir(plan.out, plan.run_id, cfg.overwrite)
+            plan.out.mkdir(parents=True, exist_ok=True)
+            atomic_write_json(
+                plan.out / "config.json",
+                {
+                    "run_id": plan.run_id,
+                    "config": asdict(cfg),
+                    "started": started,
+                    "metrics": list(plan.metrics),
+                },
+            )
+            todo = {lb: list(plan.clip_ids) for lb in plan.methods}
+        else:  # a shard: its (method, clip) pairs into the cache, no record (runner.units)
+            todo = {}
+            for lb, cid in shard_pairs(plan, *shard):
+                todo.setdefault(lb, []).append(cid)
+        clip_ids = list(dict.fromkeys(c for cids in todo.values() for c in cids))
         for name, why in plan.skipped.items():
             self.log(f"skipping metric {name}: {why}")
         mode = progress_mode(cfg.progress)
         prog = Progress(
-            "hash GT", len(plan.clip_ids), "log" if mode == "log" else "off", cfg.progress_every, self.log
+            "hash GT", len(clip_ids), "log" if mode == "log" else "off", cfg.progress_every, self.log
         )
-        self.refs = References(plan.source, plan.clip_ids, cfg.max_frames, plan.has_gt, prog)
+        self.refs = References(plan.source, clip_ids, cfg.max_frames, plan.has_gt, prog)
         prog.close()
         prog = None
         if plan.lq_preset is not None and mode == "log":
-            prog = Progress(
-                f"degrade {plan.lq_preset}", len(plan.clip_ids), mode, cfg.progress_every, self.log
-            )
-        self.lq = build_lq(plan, self.log, bar=mode == "bar", on_clip=prog.step if prog else None)
+            prog = Progress(f"degrade {plan.lq_preset}", len(clip_ids), mode, cfg.progress_every, self.log)
+        self.lq = build_lq(
+            plan, self.log, bar=mode == "bar", on_clip=prog.step if prog else None, clip_ids=clip_ids
+        )
         if prog is not None:
             prog.close()
         if cfg.isolation == "process" and self._anything_to_restore():
@@ -158,11 +177,15 @@ class _Run:
             from vfebench.utils import cache_root
 
             feats = cache_root() / "features"
-        self.engine = ScoringEngine(plan.metrics, cfg.device, cfg.seed, feats, None, self.cache)
+        self.engine = ScoringEngine(
+            plan.metrics, cfg.device, cfg.seed, feats, None, self.cache, batch=parse_batch(cfg.batch)
+        )
         rows: dict[tuple[str, str], dict[str, Any]] = {}
         method_info: dict[str, dict[str, Any]] = {}
         for label, method in plan.methods.items():
-            prog = Progress(f"restore+score {label}", len(plan.clip_ids), mode, cfg.progress_every, self.log)
+            if label not in todo:
+                continue
+            prog = Progress(f"restore+score {label}", len(todo[label]), mode, cfg.progress_every, self.log)
 
             def on_clip(row, pred, gt, label=label, prog=prog):
                 rows[(label, row["clip_id"])] = row
@@ -170,9 +193,20 @@ class _Run:
                     self._score_row(row, pred, gt)
                 prog.step()
 
-            method_info[label] = restore_method(self, label, method, on_clip, self.fail)
+            method_info[label] = restore_method(self, label, method, on_clip, self.fail, todo[label])
             prog.close()
-            self._score_sets(label, rows)
+            if shard is None:
+                self._score_sets(label, rows)
+        if shard is not None:
+            summary = {
+                "run_id": plan.run_id,
+                "shard": f"{shard[0]}/{shard[1]}",
+                "status": "complete" if not self.failures else "partial",
+                "units": len(work_units(plan, shard)),
+                "pairs": [[lb, cid] for lb, cids in todo.items() for cid in cids],
+                "failures": self.failures,
+            }
+            return RunOutcome(summary, plan.out, {**self.stats, **self.engine.stats})
         ordered = [rows[(lb, cid)] for lb in plan.methods for cid in plan.clip_ids]
         record = build_record(self, ordered, method_info, started)
         write_record(plan.out, record)

@@ -91,10 +91,16 @@ class ScoringEngine:
         features: str | Path | None = None,
         max_frames: int | None = None,
         cache: RunCache | None = None,
+        batch: int | str | None = None,
     ) -> None:
+        """``batch``: frames per forward pass of every network metric (an int, ``"auto"``, or
+        None = each metric's default; see :meth:`~vfebench.metrics.base.Metric.set_batch_size`)."""
         from vfebench.metrics.base import FeatureStore, ScoreContext
 
         self.metrics = dict(metrics)
+        if batch is not None:
+            for m in self.metrics.values():
+                m.set_batch_size(batch)
         self.device = device
         self.seed = seed
         self.cache = cache

@@ -98,8 +98,10 @@ class References:
         return gt.size
 
 
-def build_lq(plan, log, bar: bool = False, on_clip=None) -> LQView:
-    """Synthetic LQ (preset + seed) for a GT source without shipped LQ; else the source's own LQ."""
+def build_lq(plan, log, bar: bool = False, on_clip=None, clip_ids=None) -> LQView:
+    """Synthetic LQ (preset + seed) for a GT source without shipped LQ; else the source's own LQ.
+
+    ``clip_ids`` (default: the plan's) limits it to some clips (a ``--shard``)."""
     from vfebench.degrade.lq import materialize
 
     cfg = plan.cfg
@@ -109,7 +111,7 @@ def build_lq(plan, log, bar: bool = False, on_clip=None) -> LQView:
         plan.source,
         plan.lq_preset,
         cfg.seed,
-        clip_ids=list(plan.clip_ids),
+        clip_ids=list(plan.clip_ids if clip_ids is None else clip_ids),
         max_frames=cfg.max_frames,
         progress=bar,
         on_clip=on_clip,

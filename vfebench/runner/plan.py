@@ -49,6 +49,10 @@ class RunConfig:
             (debugging: the method runs in this process; no timeout, a crash ends the run).
         overwrite: allow ``out`` to hold another run's record (it is replaced).
         progress_every: seconds between progress lines when stderr is not a terminal.
+        shard: ``"I/N"``: compute only slice I of N of the work units into the cache and write
+            no record (:mod:`~vfebench.runner.units`); None = the whole run and its record.
+        batch: frames per forward pass of the network metrics (an int, ``"auto"`` = sized by
+            free device memory on CUDA, None = each metric's default); speed only.
     """
 
     methods: list[str]
@@ -70,6 +74,8 @@ class RunConfig:
     isolation: str = "process"
     overwrite: bool = False
     progress_every: float = 30.0
+    shard: str | None = None
+    batch: int | str | None = None
 
     def identity(self) -> dict[str, Any]:
         """The fields that decide what a run computes (hashed into the run id)."""
@@ -82,7 +88,7 @@ class RunConfig:
 #: RunConfig fields that change how a run executes or where it writes, not what it measures
 _NOT_IDENTITY = (
     "out", "cache", "features", "progress", "warmup", "device", "timeout", "isolation", "overwrite",
-    "progress_every",
+    "progress_every", "shard", "batch",
 )  # fmt: skip
 
 # ----------------------------------------------------------------------------- methods
@@ -322,6 +328,10 @@ def make_plan(cfg: RunConfig) -> Plan:
         raise InputError(f"--timeout must be > 0 seconds, got {cfg.timeout}")
     if cfg.isolation not in ("process", "inprocess"):
         raise InputError(f"isolation must be 'process' or 'inprocess', got {cfg.isolation!r}")
+    from vfebench.runner.units import parse_batch, parse_shard
+
+    parse_shard(cfg.shard)  # InputError naming the value and the form
+    parse_batch(cfg.batch)
     specs = [label_method_spec(parse_method_spec(s)) for s in cfg.methods]
     labels = [s.label for s in specs]
     dup = sorted({lb for lb in labels if labels.count(lb) > 1})

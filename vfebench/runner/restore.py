@@ -26,7 +26,7 @@ import numpy as np
 
 from vfebench.errors import InputError
 from vfebench.runner.cache import read_json
-from vfebench.runner.worker import RestoreFailed, free_memory, make_executor
+from vfebench.runner.worker import RestoreFailed, free_memory, make_executor, planned_isolation
 from vfebench.utils import atomic_write_json
 from vfebench.video import Clip
 
@@ -107,8 +107,10 @@ def failed_row(label: str, cid: str, stage: str, reason: str, lq_path: str | Non
     }
 
 
-def restore_method(run, label: str, method, on_clip: Callable, fail: Callable) -> dict[str, Any]:
-    """Restore every clip of ``run.plan`` with one method (see the module docstring).
+def restore_method(
+    run, label: str, method, on_clip: Callable, fail: Callable, clip_ids=None
+) -> dict[str, Any]:
+    """Restore every clip of ``run.plan`` (or ``clip_ids``) with one method (see the module docstring).
 
     ``run`` is the orchestrator (plan, cache, lq, refs, log, stats); ``on_clip(row, pred, gt)``
     receives each clip's row (``pred``/``gt`` in memory when they were just decoded, else None);
@@ -123,8 +125,8 @@ def restore_method(run, label: str, method, on_clip: Callable, fail: Callable) -
         "fingerprint_hash": fp_hash,
         "steps": method.config.get("steps", getattr(method, "steps", None)),
         "warmup": None,
-        "isolation": cfg.isolation,
-        "timeout_s": cfg.timeout if cfg.isolation == "process" else None,
+        "isolation": planned_isolation(method, cfg.isolation),
+        "timeout_s": cfg.timeout if planned_isolation(method, cfg.isolation) == "process" else None,
         "worker_restarts": 0,
         "timing_source": "measured",
     }
@@ -137,7 +139,7 @@ def restore_method(run, label: str, method, on_clip: Callable, fail: Callable) -
             else "reported" + ("" if len(timed) == len(plan.clip_ids) else " (some clips)")
         )
     pending: list[tuple[str, Any]] = []
-    for cid in plan.clip_ids:
+    for cid in plan.clip_ids if clip_ids is None else clip_ids:
         if cid in refs.failed:
             what = "the GT clip" if plan.has_gt else "the clip"
             on_clip(fail(label, cid, "gt", None, f"cannot read {what}: {refs.failed[cid]}", ""), None, None)

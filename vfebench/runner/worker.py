@@ -439,6 +439,15 @@ class ProcessExecutor:
         self._kill()
 
 
+def planned_isolation(method, isolation: str) -> str:
+    """The isolation :func:`make_executor` gives ``method`` (the same whether or not any clip is
+    restored in this process, so a merged or resumed record says what the restoring one did)."""
+    if isolation == "process" and getattr(method, "isolation", "process") != "inprocess":
+        if method_target(method) is not None:
+            return "process"
+    return "inprocess"
+
+
 def make_executor(method, device: str, isolation: str, timeout: float | None, log=None):
     """The executor for ``isolation`` (``process`` falls back to in-process, saying so, for a
     method class that a worker process cannot import)."""

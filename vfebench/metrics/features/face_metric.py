@@ -50,6 +50,8 @@ class FaceMetric(Metric):
 
         self.resolve_weights()
         self.analysis = get_analysis(device)
+        if isinstance(self._run_batch, int):  # --batch N: frames per MTCNN / embedding batch
+            self.analysis.batch_size = self._run_batch
         super().setup(device)
 
     # ---------------------------------------------------------------- helpers
