@@ -22,6 +22,7 @@ from __future__ import annotations
 
 from typing import Any, ClassVar
 
+from vfebench.metrics import reduced_precision
 from vfebench.metrics.base import ClipResult, ScoreContext
 from vfebench.metrics.features.face_metric import FaceMetric
 from vfebench.metrics.functional.face import first_frame_consistency
@@ -42,12 +43,17 @@ class FaceCons(FaceMetric):
     options_doc: ClassVar[dict[str, str]] = {
         "antialias": "evalcrafter mode: true = antialiased resize (torchvision >= 0.17); default false",
         "weights": "local weights file used instead of the catalogue asset (recorded by its sha256)",
+        **reduced_precision.OPTION_DOC,
     }
     precision: ClassVar[int] = 4
     description: ClassVar[str] = (
         "CLIP ViT-B/32 cosine of every frame to the first, mean per clip → set (EvalCrafter "
         "face_consistency_score; compat mode evalcrafter)"
     )
+
+    def __init__(self, mode: str = "clean", **options: Any) -> None:
+        super().__init__(mode, **options)
+        reduced_precision.normalise_precision(self.options, self.name)
 
     def score_clip(self, pred: Clip, gt: Clip | None, ctx: ScoreContext) -> ClipResult:
         self._check(pred, None)
@@ -64,6 +70,7 @@ class FaceCons(FaceMetric):
             self.resolve_weights(),
             preprocess=self.mode,
             antialias=bool(self.options.get("antialias", False)),
+            dtype=self.options.get("dtype"),
         )
         per = first_frame_consistency(e["emb"][:n])
         return self._result(pred.id, per, 0, "frame", extras)

@@ -21,6 +21,7 @@ from typing import Any, ClassVar
 import numpy as np
 
 from vfebench.errors import InputError
+from vfebench.metrics import reduced_precision
 from vfebench.metrics.base import ClipResult, FrameMetric, ScoreContext
 from vfebench.utils import require
 from vfebench.video import Clip
@@ -49,6 +50,7 @@ class LPIPS(FrameMetric):
     options_doc: ClassVar[dict[str, str]] = {
         "weights": "local LPIPS v0.1 linear-heads file (alex.pth / vgg.pth) instead of the asset",
         "trunk": "local torchvision backbone file (AlexNet / VGG16 state dict) instead of the asset",
+        **reduced_precision.OPTION_DOC,
     }
     description: ClassVar[str] = (
         "LPIPS v0.1 AlexNet, RGB in [-1,1] (lpips 0.1.4); bfvr: BFVR-STC VGG/BGR/[-3,1]/24f"
@@ -58,6 +60,7 @@ class LPIPS(FrameMetric):
 
     def __init__(self, mode: str = "clean", **options: Any) -> None:
         super().__init__(mode, **options)
+        reduced_precision.normalise_precision(self.options, self.name)
         self._net = None
 
     @property
@@ -117,7 +120,7 @@ class LPIPS(FrameMetric):
     def score_frames(self, pred: np.ndarray, gt: np.ndarray | None) -> np.ndarray:
         import torch
 
-        with torch.inference_mode():
+        with torch.inference_mode(), reduced_precision.autocast(self.device, self.options.get("dtype")):
             d = self._net(self._to_input(pred), self._to_input(gt))
         return d.double().cpu().numpy()
 

@@ -16,6 +16,7 @@ from typing import Any, ClassVar
 
 import numpy as np
 
+from vfebench.metrics import reduced_precision
 from vfebench.metrics.base import FrameMetric
 from vfebench.utils import require
 
@@ -50,11 +51,13 @@ class MUSIQ(FrameMetric):
     batch_size: ClassVar[int] = 1
     options_doc: ClassVar[dict[str, str]] = {
         "weights": "local weights file used instead of the catalogue asset (recorded by its sha256)",
+        **reduced_precision.OPTION_DOC,
     }
     description: ClassVar[str] = "MUSIQ KonIQ-10k (pyiqa musiq arch, verified weights, no download)"
 
     def __init__(self, mode: str = "clean", **options: Any) -> None:
         super().__init__(mode, **options)
+        reduced_precision.normalise_precision(self.options, self.name)
         self._net = None
 
     @staticmethod
@@ -82,6 +85,6 @@ class MUSIQ(FrameMetric):
     def score_frames(self, pred: np.ndarray, gt: np.ndarray | None) -> np.ndarray:
         import torch
 
-        with torch.inference_mode():
+        with torch.inference_mode(), reduced_precision.autocast(self.device, self.options.get("dtype")):
             s = self._net(frames_to_tensor(pred, self.device))
         return s.double().reshape(-1).cpu().numpy()

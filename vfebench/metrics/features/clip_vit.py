@@ -155,9 +155,13 @@ def load_clip_vit(path: str | os.PathLike, device: str = "cpu"):
     n = int(sd["positional_embedding"].shape[0]) - 1
     grid = int(round(n**0.5))
     layers = len({k.split(".")[2] for k in sd if k.startswith("transformer.resblocks.")})
-    net = build_clip_vit(int(width), layers, int(patch), grid * int(patch), int(sd["proj"].shape[1]))
-    keep = {k: v for k, v in sd.items() if k in net.state_dict()}
-    missing, _ = net.load_state_dict(keep, strict=False)
+    import torch
+
+    with torch.device("meta"):  # shapes only: the loaded tensors are assigned, nothing initialised
+        net = build_clip_vit(int(width), layers, int(patch), grid * int(patch), int(sd["proj"].shape[1]))
+    names = set(net.state_dict())
+    keep = {k: v for k, v in sd.items() if k in names}
+    missing, _ = net.load_state_dict(keep, strict=False, assign=True)
     if missing:
         raise InputError(f"{path}: CLIP image tower weights incomplete (missing {missing[:3]})")
     return net.eval().float().to(device)
