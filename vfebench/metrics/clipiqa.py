@@ -98,7 +98,7 @@ class CLIPIQA(FrameMetric):
     def score_frames(self, pred: np.ndarray, gt: np.ndarray | None) -> np.ndarray:
         import torch
 
-        from vfebench.metrics.musiq import frames_to_tensor
+        from vfebench.metrics.frames import frames_to_tensor
 
         with torch.inference_mode():
             s = self._net(frames_to_tensor(pred, self.device))

@@ -97,8 +97,7 @@ class LPIPS(FrameMetric):
         trunk_asset, heads_asset = self._ASSETS[self.backbone]
         trunk = self._local_or_asset("trunk", trunk_asset)  # fail fast, before torch
         heads = self._local_or_asset("weights", heads_asset)
-        torch = require("torch", purpose="LPIPS")
-        require("torchvision", purpose="LPIPS")
+        torch = require("torch", purpose="LPIPS")  # torchvision is not needed: the trunk is ours
         from vfebench.metrics.nets.lpips import LPIPSNet
 
         net = LPIPSNet(self.backbone)
@@ -107,10 +106,9 @@ class LPIPS(FrameMetric):
         super().setup(device)
 
     def _to_input(self, frames: np.ndarray):
-        import torch
+        from vfebench.metrics.frames import frames_to_tensor
 
-        x = torch.from_numpy(np.ascontiguousarray(frames)).to(self.device)
-        x = x.permute(0, 3, 1, 2).float()
+        x = frames_to_tensor(frames, self.device, divide_by=None)
         if self.mode == "bfvr":
             x = x.flip(1)  # RGB -> BGR, as OpenCV decodes
             x = (2.0 * (x.double() / 255.0) - 1.0).float()

@@ -18,15 +18,8 @@ import numpy as np
 
 from vfebench.metrics import reduced_precision
 from vfebench.metrics.base import FrameMetric
+from vfebench.metrics.frames import frames_to_tensor
 from vfebench.utils import require
-
-
-def frames_to_tensor(frames: np.ndarray, device: str):
-    """``B×H×W×3`` uint8 → ``B×3×H×W`` float32 tensor in [0, 1] on ``device``."""
-    import torch
-
-    x = torch.from_numpy(np.ascontiguousarray(frames)).to(device)
-    return x.permute(0, 3, 1, 2).float() / 255.0
 
 
 def strip_module_prefix(sd: dict[str, Any]) -> dict[str, Any]:

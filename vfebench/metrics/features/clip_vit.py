@@ -177,7 +177,9 @@ def preprocess_clean(frames: np.ndarray, size: int = 224):
     import torch
     from torch.nn import functional as F
 
-    x = torch.from_numpy(np.ascontiguousarray(frames)).permute(0, 3, 1, 2).float() / 255.0
+    from vfebench.metrics.frames import frames_to_tensor
+
+    x = frames_to_tensor(frames)
     h, w = x.shape[-2:]
     s = size / min(h, w)
     nh, nw = max(size, round(h * s)), max(size, round(w * s))
@@ -196,8 +198,9 @@ def preprocess_evalcrafter(frames: np.ndarray, size: int = 224, antialias: bool 
     EvalCrafter pins torchvision 0.15.2, whose tensor ``Resize`` does not antialias (``antialias``
     defaulted to None = off for tensors until torchvision 0.17), hence ``antialias=False``.
     """
-    import torch
     from torch.nn import functional as F
 
-    x = torch.from_numpy(np.ascontiguousarray(frames)).permute(0, 3, 1, 2).float()
+    from vfebench.metrics.frames import frames_to_tensor
+
+    x = frames_to_tensor(frames, divide_by=None)
     return F.interpolate(x, size=(size, size), mode="bilinear", align_corners=False, antialias=antialias)
