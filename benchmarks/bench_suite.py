@@ -229,7 +229,8 @@ def child_reference(work: Path, metrics: list[str], device: str) -> dict:
     import torch
 
     from vfebench import assets
-    from vfebench.video import read_clip
+    from vfebench.metrics.features.faces import frames_512
+    from vfebench.video import Clip, read_clip
 
     def decode():
         return (
@@ -314,7 +315,7 @@ def child_reference(work: Path, metrics: list[str], device: str) -> dict:
                 return e / np.linalg.norm(e)
 
             vals = []
-            for p, g in zip(pred, gt):
+            for p, g in zip(frames_512(Clip("p", pred)), frames_512(Clip("g", gt))):  # as BFVR-STC
                 a, b = emb(p), emb(g)
                 vals.append(float(a @ b) if a is not None and b is not None else np.nan)
         elif m == "akd":
@@ -331,7 +332,7 @@ def child_reference(work: Path, metrics: list[str], device: str) -> dict:
                 return None if not r else np.array([(q.x, q.y, q.z) for q in r[0].landmark], np.float32)
 
             vals = []
-            for p, g in zip(pred, gt):
+            for p, g in zip(frames_512(Clip("p", pred)), frames_512(Clip("g", gt))):  # as BFVR-STC
                 a, b = lms(p), lms(g)
                 vals.append(
                     float(keypoint_distance(a[None], b[None])[0])
