@@ -24,7 +24,7 @@ from typing import Any, ClassVar
 
 from vfebench.metrics import reduced_precision
 from vfebench.metrics.base import ClipResult, ScoreContext
-from vfebench.metrics.features.face_metric import FaceMetric
+from vfebench.metrics.face_metric import FaceMetric
 from vfebench.metrics.functional.face import first_frame_consistency
 from vfebench.video import Clip
 
