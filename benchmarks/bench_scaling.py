@@ -31,9 +31,9 @@ REPO = Path(__file__).resolve().parents[1]
 
 
 def _weights(folder: Path) -> dict[str, Path]:
-    """Random LPIPS-Alex trunk + heads in the real file formats (tests/integration_assets.py)."""
+    """Random LPIPS-Alex trunk + heads in the real file formats (tests/helpers/integration_assets.py)."""
     sys.path.insert(0, str(REPO / "tests"))
-    import integration_assets as ia
+    from helpers import integration_assets as ia
 
     out = {}
     for name, fn in (("tv_alexnet", "trunk.pth"), ("lpips_alex_v01", "heads.pth")):

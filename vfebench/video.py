@@ -354,7 +354,10 @@ def _quarter_turns(frame) -> int:
     return int(round(rot / 90.0)) % 4
 
 
-def _iter_video(path: Path, max_frames: int | None, autorotate: bool = True) -> Iterator[np.ndarray]:
+def _iter_video(
+    path: Path, max_frames: int | None, autorotate: bool = True, info: dict | None = None
+) -> Iterator[np.ndarray]:
+    """Decoded frames of a video file; ``info["fps"]`` is set from the open stream (no reopen)."""
     container = _open_video(path)
     n = 0
     first_t = last_t = None
@@ -362,6 +365,8 @@ def _iter_video(path: Path, max_frames: int | None, autorotate: bool = True) -> 
         stream = container.streams.video[0]
         stream.thread_type = "AUTO"
         fps = _stream_fps(stream)
+        if info is not None:
+            info["fps"] = fps
         try:
             for frame in container.decode(stream):
                 if frame.time is not None:
@@ -403,14 +408,15 @@ def _iter_video(path: Path, max_frames: int | None, autorotate: bool = True) -> 
 
 
 def iter_frames(
-    path: str | os.PathLike, max_frames: int | None = None, autorotate: bool = True
+    path: str | os.PathLike, max_frames: int | None = None, autorotate: bool = True, info: dict | None = None
 ) -> Iterator[np.ndarray]:
     """Stream frames (H×W×3 uint8 RGB) from a video file or frame folder.
 
     Only one frame is decoded at a time. ``max_frames`` keeps the first N frames (a truncation
     check is then skipped for the rest of the file). ``autorotate`` applies a video's display
     rotation. Raises InputError, naming the file, for unreadable/truncated input, zero frames and
-    a frame whose size differs from the first one.
+    a frame whose size differs from the first one. ``info`` (a dict), when given, receives the
+    video's ``fps`` once decoding starts.
     """
     p = Path(path)
     if not p.exists():
@@ -426,7 +432,9 @@ def iter_frames(
     elif not p.is_file():
         raise InputError(f"{p}: not a regular file or folder")
     else:
-        source = ((f"{p} (frame {i})", fr) for i, fr in enumerate(_iter_video(p, max_frames, autorotate)))
+        source = (
+            (f"{p} (frame {i})", fr) for i, fr in enumerate(_iter_video(p, max_frames, autorotate, info))
+        )
     for name, frame in source:
         if first is None:
             first = frame.shape
@@ -441,10 +449,11 @@ def iter_frames(
 def read_clip(path: str | os.PathLike, clip_id: str | None = None, max_frames: int | None = None) -> Clip:
     """Read a whole clip (video file or frame folder) into memory."""
     p = Path(path)
-    frames = list(iter_frames(p, max_frames=max_frames))
+    info: dict = {}
+    frames = list(iter_frames(p, max_frames=max_frames, info=info))
     if not frames:
         raise InputError(f"{p}: zero frames")
-    fps = video_fps(p) if p.is_file() else 25.0
+    fps = float(info.get("fps", 25.0))  # read from the stream while decoding (no second open)
     return Clip(clip_id or clip_id_of(p), np.stack(frames), fps, {"source": str(p)})
 
 

@@ -31,7 +31,7 @@ import numpy as np
 from vfebench.assets import Asset
 from vfebench.errors import InputError
 from vfebench.metrics.base import ClipResult, PaperColumn, ScoreContext
-from vfebench.metrics.features.face_metric import FaceMetric
+from vfebench.metrics.face_metric import FaceMetric
 from vfebench.metrics.functional.face import keypoint_distance
 from vfebench.video import Clip
 

@@ -103,7 +103,7 @@ class CLIPIQA(FrameMetric):
         float64 ``(B,)``, the network output as is (higher is better)."""
         import torch
 
-        from vfebench.metrics.musiq import frames_to_tensor
+        from vfebench.metrics.frames import frames_to_tensor
 
         with torch.inference_mode():
             s = self._net(frames_to_tensor(pred, self.device))

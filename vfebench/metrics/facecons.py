@@ -23,8 +23,9 @@ from __future__ import annotations
 from typing import Any, ClassVar
 
 from vfebench.assets import Asset
+from vfebench.metrics import reduced_precision
 from vfebench.metrics.base import ClipResult, PaperColumn, ScoreContext
-from vfebench.metrics.features.face_metric import FaceMetric
+from vfebench.metrics.face_metric import FaceMetric
 from vfebench.metrics.functional.face import first_frame_consistency
 from vfebench.video import Clip
 
@@ -44,6 +45,7 @@ class FaceCons(FaceMetric):
     options_doc: ClassVar[dict[str, str]] = {
         "antialias": "evalcrafter mode: true = antialiased resize (torchvision >= 0.17); default false",
         "weights": "local weights file used instead of the catalogue asset (recorded by its sha256)",
+        **reduced_precision.OPTION_DOC,
     }
     precision: ClassVar[int] = 4
     paper: ClassVar[tuple[PaperColumn, ...]] = (
@@ -54,6 +56,10 @@ class FaceCons(FaceMetric):
         "CLIP ViT-B/32 cosine of every frame to the first, mean per clip → set (EvalCrafter "
         "face_consistency_score; compat mode evalcrafter)"
     )
+
+    def __init__(self, mode: str = "clean", **options: Any) -> None:
+        super().__init__(mode, **options)
+        reduced_precision.normalise_precision(self.options, self.name)
 
     def score_clip(self, pred: Clip, gt: Clip | None, ctx: ScoreContext) -> ClipResult:
         self._check(pred, None)
@@ -70,6 +76,7 @@ class FaceCons(FaceMetric):
             self.resolve_weights(),
             preprocess=self.mode,
             antialias=bool(self.options.get("antialias", False)),
+            dtype=self.options.get("dtype"),
         )
         per = first_frame_consistency(e["emb"][:n])
         return self._result(pred.id, per, 0, "frame", extras)

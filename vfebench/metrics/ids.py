@@ -42,8 +42,9 @@ import numpy as np
 
 from vfebench.assets import Asset
 from vfebench.errors import InputError
+from vfebench.metrics import reduced_precision
 from vfebench.metrics.base import ClipResult, PaperColumn, ScoreContext
-from vfebench.metrics.features.face_metric import FaceMetric
+from vfebench.metrics.face_metric import FaceMetric
 from vfebench.metrics.functional.face import cosine_rows
 from vfebench.video import Clip
 
@@ -65,6 +66,7 @@ class IDS(FaceMetric):
     options_doc: ClassVar[dict[str, str]] = {
         "backend": "identity network: ir_se50 (default, the paper's) or insightface (ONNX)",
         "weights": "local weights file used instead of the catalogue asset (recorded by its sha256)",
+        **reduced_precision.OPTION_DOC,
     }
     precision: ClassVar[int] = 4
     paper: ClassVar[tuple[PaperColumn, ...]] = (
@@ -82,6 +84,9 @@ class IDS(FaceMetric):
         if backend not in BACKEND_ASSETS:
             raise InputError(f"ids: unknown backend {backend!r}; choose one of {', '.join(BACKEND_ASSETS)}")
         self.backend = backend
+        reduced_precision.normalise_precision(self.options, self.name)
+        if self.options.get("dtype") and backend != "ir_se50":
+            raise InputError("ids: dtype=bf16/fp16 applies to the ir_se50 (torch) backend only")
 
     def weights_asset_name(self) -> str:
         return BACKEND_ASSETS[self.backend]
@@ -93,8 +98,9 @@ class IDS(FaceMetric):
         w = self.resolve_weights()
         assert w is not None  # every IDS backend has weights
         recipe = "clean" if self.mode == "clean" else "bfvr"
-        ep = self.analysis.arcface(pred, ctx.features, w, self.backend, recipe)
-        eg = self.analysis.arcface(gt, ctx.features, w, self.backend, recipe)
+        dt = self.options.get("dtype")
+        ep = self.analysis.arcface(pred, ctx.features, w, self.backend, recipe, dtype=dt)
+        eg = self.analysis.arcface(gt, ctx.features, w, self.backend, recipe, dtype=dt)
         per = cosine_rows(ep["emb"], eg["emb"])
         both = ep["found"] & eg["found"]
         per[~both] = np.nan

@@ -30,7 +30,7 @@ from typing import Any, ClassVar
 import numpy as np
 
 from vfebench.metrics.base import ClipResult, ScoreContext
-from vfebench.metrics.features.face_metric import FaceMetric
+from vfebench.metrics.face_metric import FaceMetric
 from vfebench.metrics.functional.face import cosine_rows
 from vfebench.video import Clip
 

@@ -22,6 +22,7 @@ import numpy as np
 
 from vfebench.assets import Asset
 from vfebench.errors import InputError
+from vfebench.metrics import reduced_precision
 from vfebench.metrics.base import ClipResult, FrameMetric, PaperColumn, ScoreContext
 from vfebench.utils import require
 from vfebench.video import Clip
@@ -55,6 +56,7 @@ class LPIPS(FrameMetric):
     options_doc: ClassVar[dict[str, str]] = {
         "weights": "local LPIPS v0.1 linear-heads file (alex.pth / vgg.pth) instead of the asset",
         "trunk": "local torchvision backbone file (AlexNet / VGG16 state dict) instead of the asset",
+        **reduced_precision.OPTION_DOC,
     }
     description: ClassVar[str] = (
         "LPIPS v0.1 AlexNet, RGB in [-1,1] (lpips 0.1.4); bfvr: BFVR-STC VGG/BGR/[-3,1]/24f"
@@ -64,6 +66,7 @@ class LPIPS(FrameMetric):
 
     def __init__(self, mode: str = "clean", **options: Any) -> None:
         super().__init__(mode, **options)
+        reduced_precision.normalise_precision(self.options, self.name)
         self._net: Any = None  # built on first use
 
     @property
@@ -99,8 +102,7 @@ class LPIPS(FrameMetric):
         trunk_asset, heads_asset = self._ASSETS[self.backbone]
         trunk = self._local_or_asset("trunk", trunk_asset)  # fail fast, before torch
         heads = self._local_or_asset("weights", heads_asset)
-        torch = require("torch", purpose="LPIPS")
-        require("torchvision", purpose="LPIPS")
+        torch = require("torch", purpose="LPIPS")  # torchvision is not needed: the trunk is ours
         from vfebench.metrics.nets.lpips import LPIPSNet
 
         net = LPIPSNet(self.backbone)
@@ -109,10 +111,9 @@ class LPIPS(FrameMetric):
         super().setup(device)
 
     def _to_input(self, frames: np.ndarray):
-        import torch
+        from vfebench.metrics.frames import frames_to_tensor
 
-        x = torch.from_numpy(np.ascontiguousarray(frames)).to(self.device)
-        x = x.permute(0, 3, 1, 2).float()
+        x = frames_to_tensor(frames, self.device, divide_by=None)
         if self.mode == "bfvr":
             x = x.flip(1)  # RGB -> BGR, as OpenCV decodes
             x = (2.0 * (x.double() / 255.0) - 1.0).float()
@@ -126,7 +127,7 @@ class LPIPS(FrameMetric):
 
         assert gt is not None  # a reference metric: FrameMetric passes the GT frames
 
-        with torch.inference_mode():
+        with torch.inference_mode(), reduced_precision.autocast(self.device, self.options.get("dtype")):
             d = self._net(self._to_input(pred), self._to_input(gt))
         return d.double().cpu().numpy()
 

@@ -17,16 +17,10 @@ from typing import Any, ClassVar
 import numpy as np
 
 from vfebench.assets import Asset
+from vfebench.metrics import reduced_precision
 from vfebench.metrics.base import FrameMetric, PaperColumn
+from vfebench.metrics.frames import frames_to_tensor
 from vfebench.utils import require
-
-
-def frames_to_tensor(frames: np.ndarray, device: str):
-    """``B×H×W×3`` uint8 → ``B×3×H×W`` float32 tensor in [0, 1] on ``device``."""
-    import torch
-
-    x = torch.from_numpy(np.ascontiguousarray(frames)).to(device)
-    return x.permute(0, 3, 1, 2).float() / 255.0
 
 
 def strip_module_prefix(sd: dict[str, Any]) -> dict[str, Any]:
@@ -53,11 +47,13 @@ class MUSIQ(FrameMetric):
     batch_size: ClassVar[int] = 1
     options_doc: ClassVar[dict[str, str]] = {
         "weights": "local weights file used instead of the catalogue asset (recorded by its sha256)",
+        **reduced_precision.OPTION_DOC,
     }
     description: ClassVar[str] = "MUSIQ KonIQ-10k (pyiqa musiq arch, verified weights, no download)"
 
     def __init__(self, mode: str = "clean", **options: Any) -> None:
         super().__init__(mode, **options)
+        reduced_precision.normalise_precision(self.options, self.name)
         self._net: Any = None  # built on first use
 
     @staticmethod
@@ -87,7 +83,7 @@ class MUSIQ(FrameMetric):
         ``(B,)``, the network output as is (higher is better)."""
         import torch
 
-        with torch.inference_mode():
+        with torch.inference_mode(), reduced_precision.autocast(self.device, self.options.get("dtype")):
             s = self._net(frames_to_tensor(pred, self.device))
         return s.double().reshape(-1).cpu().numpy()
 

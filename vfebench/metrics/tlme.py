@@ -22,7 +22,7 @@ from typing import ClassVar
 import numpy as np
 
 from vfebench.metrics.base import ClipResult, PaperColumn, ScoreContext
-from vfebench.metrics.features.face_metric import FaceMetric
+from vfebench.metrics.face_metric import FaceMetric
 from vfebench.metrics.functional.face import landmark_jitter, relative_jitter
 from vfebench.video import Clip
 

@@ -172,9 +172,9 @@ def align_faces(
 
 def to_arcface_input(faces: np.ndarray):
     """``B×112×112×3`` uint8 RGB → ``B×3×112×112`` float32 tensor in [−1, 1]."""
-    import torch
+    from vfebench.metrics.frames import frames_to_tensor
 
-    x = torch.from_numpy(np.ascontiguousarray(faces)).permute(0, 3, 1, 2).float() / 255.0
+    x = frames_to_tensor(faces)
     return (x - 0.5) / 0.5
 
 

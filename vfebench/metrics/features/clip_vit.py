@@ -155,9 +155,13 @@ def load_clip_vit(path: str | os.PathLike, device: str = "cpu"):
     n = int(sd["positional_embedding"].shape[0]) - 1
     grid = int(round(n**0.5))
     layers = len({k.split(".")[2] for k in sd if k.startswith("transformer.resblocks.")})
-    net = build_clip_vit(int(width), layers, int(patch), grid * int(patch), int(sd["proj"].shape[1]))
-    keep = {k: v for k, v in sd.items() if k in net.state_dict()}
-    missing, _ = net.load_state_dict(keep, strict=False)
+    import torch
+
+    with torch.device("meta"):  # shapes only: the loaded tensors are assigned, nothing initialised
+        net = build_clip_vit(int(width), layers, int(patch), grid * int(patch), int(sd["proj"].shape[1]))
+    names = set(net.state_dict())
+    keep = {k: v for k, v in sd.items() if k in names}
+    missing, _ = net.load_state_dict(keep, strict=False, assign=True)
     if missing:
         raise InputError(f"{path}: CLIP image tower weights incomplete (missing {missing[:3]})")
     return net.eval().float().to(device)
@@ -173,7 +177,9 @@ def preprocess_clean(frames: np.ndarray, size: int = 224):
     import torch
     from torch.nn import functional as F
 
-    x = torch.from_numpy(np.ascontiguousarray(frames)).permute(0, 3, 1, 2).float() / 255.0
+    from vfebench.metrics.frames import frames_to_tensor
+
+    x = frames_to_tensor(frames)
     h, w = x.shape[-2:]
     s = size / min(h, w)
     nh, nw = max(size, round(h * s)), max(size, round(w * s))
@@ -192,8 +198,9 @@ def preprocess_evalcrafter(frames: np.ndarray, size: int = 224, antialias: bool 
     EvalCrafter pins torchvision 0.15.2, whose tensor ``Resize`` does not antialias (``antialias``
     defaulted to None = off for tensors until torchvision 0.17), hence ``antialias=False``.
     """
-    import torch
     from torch.nn import functional as F
 
-    x = torch.from_numpy(np.ascontiguousarray(frames)).permute(0, 3, 1, 2).float()
+    from vfebench.metrics.frames import frames_to_tensor
+
+    x = frames_to_tensor(frames, divide_by=None)
     return F.interpolate(x, size=(size, size), mode="bilinear", align_corners=False, antialias=antialias)

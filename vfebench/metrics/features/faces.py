@@ -44,12 +44,14 @@ from __future__ import annotations
 
 import os
 import threading
+import types
 from pathlib import Path
 from typing import Any
 
 import numpy as np
 
 from vfebench.errors import ComponentFailed, InputError
+from vfebench.metrics import reduced_precision
 from vfebench.metrics.base import FeatureStore
 from vfebench.utils import require
 from vfebench.video import Clip
@@ -61,6 +63,82 @@ MESH_VERSION = "1"
 ARCFACE_VERSION = "1"
 CLIP_VERSION = "1"
 MTCNN_THRESHOLDS = (0.6, 0.7, 0.8)
+#: frames per CLIP ViT call: on CPU a whole 33-frame clip in one call was the fastest batch
+#: (issue 18's profile; 8 was slower per frame); memory is ~0.2 MB per frame at 224²
+CLIP_BATCH = 64
+
+
+#: wire layout of one ``NormalizedLandmark`` holding x, y, z only (fields 1–3, fixed32 floats):
+#: submessage tag 0x0A, length 15, then tag 0x0D + x, 0x15 + y, 0x1D + z (little-endian)
+_LANDMARK_WIRE = np.dtype(
+    [
+        ("tag", "u1"),
+        ("len", "u1"),
+        ("tx", "u1"),
+        ("x", "<f4"),
+        ("ty", "u1"),
+        ("y", "<f4"),
+        ("tz", "u1"),
+        ("z", "<f4"),
+    ]
+)
+
+
+def landmarks_array(landmark_list) -> np.ndarray:
+    """``N×3`` float32 (x, y, z) of a MediaPipe ``NormalizedLandmarkList`` message.
+
+    Reads the message's serialised bytes as one numpy record array when every landmark holds
+    exactly x, y and z (FaceMesh's output); otherwise (a coordinate equal to 0 is omitted from
+    the wire, or visibility/presence are set) falls back to reading each landmark. Equal to
+    ``[(p.x, p.y, p.z) for p in landmark_list.landmark]`` in both cases."""
+    pts = landmark_list.landmark
+    n = len(pts)
+    buf = landmark_list.SerializeToString()
+    if len(buf) == _LANDMARK_WIRE.itemsize * n:
+        r = np.frombuffer(buf, _LANDMARK_WIRE)
+        if (
+            (r["tag"] == 0x0A).all()
+            and (r["len"] == 15).all()
+            and (r["tx"] == 0x0D).all()
+            and (r["ty"] == 0x15).all()
+            and (r["tz"] == 0x1D).all()
+        ):
+            return np.stack([r["x"], r["y"], r["z"]], axis=1)
+    return np.array([(p.x, p.y, p.z) for p in pts], dtype=np.float32).reshape(n, 3)
+
+
+class _DeferredModule(types.ModuleType):
+    """Placeholder in ``sys.modules`` that imports the real module on first attribute use."""
+
+    def __init__(self, name: str) -> None:
+        super().__init__(name)
+        self.__spec__ = None  # read by the import system; must not trigger the import
+
+    def __getattr__(self, attr: str):
+        import importlib
+        import sys
+
+        if sys.modules.get(self.__name__) is self:
+            del sys.modules[self.__name__]
+        real = importlib.import_module(self.__name__)
+        self.__dict__.update(real.__dict__)
+        return getattr(real, attr)
+
+
+def import_mediapipe():
+    """``import mediapipe`` without importing matplotlib: mediapipe's drawing utilities import
+    ``matplotlib.pyplot`` at module level (1.5–3 s measured on this loaded 2-core machine) and
+    FaceMesh never draws, so matplotlib and pyplot are placeholders that import the real modules
+    the first time anything reads an attribute of them."""
+    import sys
+
+    if "mediapipe" not in sys.modules and "matplotlib" not in sys.modules:
+        # ``import matplotlib.pyplot as plt`` imports the package, then reads its ``pyplot``
+        # attribute: both are placeholders until something else touches them
+        mpl, plt = _DeferredModule("matplotlib"), _DeferredModule("matplotlib.pyplot")
+        mpl.__dict__["pyplot"] = plt
+        sys.modules["matplotlib"], sys.modules["matplotlib.pyplot"] = mpl, plt
+    return require("mediapipe", purpose="FaceMesh landmarks (AKD, TLME)")
 
 
 def frames_512(clip: Clip) -> np.ndarray:
@@ -107,7 +185,7 @@ class FaceAnalysis:
     def _get_mesh(self):
         if self._mesh is None:
             os.environ.setdefault("GLOG_minloglevel", "2")
-            mp = require("mediapipe", purpose="FaceMesh landmarks (AKD, TLME)")
+            mp = import_mediapipe()
             if not hasattr(mp, "solutions"):
                 from vfebench.errors import MissingDependencyError
 
@@ -211,10 +289,10 @@ class FaceAnalysis:
                 faces = res.multi_face_landmarks
                 if not faces:
                     continue
-                pts = faces[0].landmark
-                if len(pts) != N_MESH:
-                    raise ComponentFailed(f"FaceMesh returned {len(pts)} landmarks, expected {N_MESH}")
-                lm[i] = np.array([(p.x, p.y, p.z) for p in pts], dtype=np.float32)
+                n = len(faces[0].landmark)
+                if n != N_MESH:
+                    raise ComponentFailed(f"FaceMesh returned {n} landmarks, expected {N_MESH}")
+                lm[i] = landmarks_array(faces[0])
                 found[i] = True
         return {"found": found, "lm": lm}
 
@@ -225,17 +303,19 @@ class FaceAnalysis:
         weights: str | os.PathLike,
         backend: str = "ir_se50",
         recipe: str = "clean",
+        dtype: str | None = None,
     ) -> dict[str, np.ndarray]:
         """Unit-norm identity embeddings of the MTCNN-aligned face of every frame.
 
         ``recipe``: ``clean`` (facenet-pytorch MTCNN, direct least-squares alignment) or ``bfvr``
-        (the reference's MTCNN procedure and cp2tform alignment)."""
+        (the reference's MTCNN procedure and cp2tform alignment). ``dtype``: ``bf16``/``fp16``
+        autocast of the network (:mod:`vfebench.metrics.reduced_precision`; stored apart)."""
         if backend not in ("ir_se50", "insightface"):
             from vfebench.errors import InputError
 
             raise InputError(f"unknown identity backend {backend!r}; use ir_se50 or insightface")
         weights = Path(weights)
-        version = f"{ARCFACE_VERSION}-{MTCNN_VERSION}-{_weights_tag(weights)}"
+        version = f"{ARCFACE_VERSION}-{MTCNN_VERSION}-{_weights_tag(weights)}{reduced_precision.tag(dtype)}"
         det = self.mtcnn(clip, store, recipe)
 
         def compute(c: Clip) -> dict[str, np.ndarray]:
@@ -248,13 +328,15 @@ class FaceAnalysis:
             for s in range(0, len(idx), self.batch_size):
                 ii = idx[s : s + self.batch_size]
                 faces = align_faces(frames[ii], det["lm5"][ii].astype(np.float64), recipe=recipe)
-                emb[ii] = self.embed_faces(faces, weights, backend)
+                emb[ii] = self.embed_faces(faces, weights, backend, dtype)
             return {"found": found, "emb": emb}
 
         kind = f"arcface_{backend}" + ("_bfvr" if recipe == "bfvr" else "")
         return store.get(kind, version, clip, compute)
 
-    def embed_faces(self, faces: np.ndarray, weights: Path, backend: str = "ir_se50") -> np.ndarray:
+    def embed_faces(
+        self, faces: np.ndarray, weights: Path, backend: str = "ir_se50", dtype: str | None = None
+    ) -> np.ndarray:
         """``B×112×112×3`` uint8 aligned faces → ``B×512`` float32 unit-norm embeddings."""
         if backend == "ir_se50":
             import torch
@@ -262,7 +344,7 @@ class FaceAnalysis:
             from vfebench.metrics.features.arcface import to_arcface_input
 
             net = self._get_net("ir_se50", weights)
-            with torch.no_grad():
+            with torch.no_grad(), reduced_precision.autocast(self.device, dtype):
                 e = net(to_arcface_input(faces).to(self.device)).float().cpu().numpy()
         else:
             sess = self._get_net("insightface", weights)
@@ -281,13 +363,14 @@ class FaceAnalysis:
         weights: str | os.PathLike,
         preprocess: str = "clean",
         antialias: bool = False,
+        dtype: str | None = None,
     ) -> dict[str, np.ndarray]:
         """Unit-norm CLIP image embeddings of whole frames (FaceCons)."""
         from vfebench.metrics.features import clip_vit
 
         weights = Path(weights)
         tag = preprocess + ("-aa" if (preprocess == "evalcrafter" and antialias) else "")
-        version = f"{CLIP_VERSION}-{_weights_tag(weights)}"
+        version = f"{CLIP_VERSION}-{_weights_tag(weights)}{reduced_precision.tag(dtype)}"
 
         def compute(c: Clip) -> dict[str, np.ndarray]:
             import torch
@@ -295,9 +378,9 @@ class FaceAnalysis:
             net = self._get_net("clip", weights)
             size = int(net.image_size)
             embs = []
-            with torch.no_grad():
-                for s in range(0, c.num_frames, self.batch_size):
-                    fr = c.frames[s : s + self.batch_size]
+            with torch.no_grad(), reduced_precision.autocast(self.device, dtype):
+                for s in range(0, c.num_frames, CLIP_BATCH):
+                    fr = c.frames[s : s + CLIP_BATCH]
                     if preprocess == "clean":
                         x = clip_vit.preprocess_clean(fr, size)
                     elif preprocess == "evalcrafter":

@@ -28,11 +28,13 @@ def rgb_to_y(img: np.ndarray) -> np.ndarray:
     return (np.asarray(img, dtype=np.float64) @ _Y_COEF / 255.0 + 16.0)[..., None]
 
 
-def _prepare(img: np.ndarray, crop_border: int, test_y_channel: bool) -> np.ndarray:
+def _prepare(img: np.ndarray, crop_border: int, test_y_channel: bool, to_float: bool = True) -> np.ndarray:
+    """Crop and (``test_y_channel``) take Y; float64 when ``to_float`` or Y, else the input dtype."""
     a = np.asarray(img)
     if a.ndim == 2:
         a = a[..., None]
-    a = a.astype(np.float64)
+    if to_float:
+        a = a.astype(np.float64)
     if crop_border:
         a = a[..., crop_border:-crop_border, crop_border:-crop_border, :]
     if test_y_channel:
@@ -90,42 +92,78 @@ def gaussian_window(size: int = 11, sigma: float = 1.5) -> np.ndarray:
     return g / g.sum()
 
 
-def _filter_valid(x: np.ndarray, g: np.ndarray) -> np.ndarray:
-    """Separable 'valid' Gaussian filtering of one ``H×W×C`` float64 image (C ≤ 4)."""
+#: SSIM working precision. float64 (BasicSR's), vectorised. float32 on inputs centred at 128
+#: was measured (tests/vfebench/metrics/test_ssim_float32.py): ≤ 4.4e-9 from float64 on
+#: textured frames (64×48, 37×200, 512×512, 3 seeds) but up to 2.5e-6 on frames with a flat
+#: bright band plus noise (small variances far from the centre), i.e. not within the 1e-6 the
+#: issue asked for, so it stays opt-in (``dtype=np.float32``, ~2.6× faster on CPU).
+SSIM_DTYPE = np.float64
+_CENTRE = 128.0
+
+
+def _ssim_frame(x: np.ndarray, y: np.ndarray, g: np.ndarray) -> float:
+    """SSIM of one frame given as ``C×H×W`` planes already centred at 128 (float32 or float64).
+
+    The five filtered maps (μx, μy, E[x²], E[y²], E[xy]) of every channel are stacked into one
+    single-channel image and filtered in one OpenCV call; the output is kept on the valid region
+    only, so rows that mix two planes (within 5 px of a plane's edge) are discarded. Variances
+    are shift invariant, so centring changes nothing but the rounding (float32 of ±128² instead
+    of 255²). Map and means: per channel, then over channels, accumulated in float64.
+    """
     import cv2
 
-    r = len(g) // 2
-    h, w = x.shape[:2]
-    f = cv2.sepFilter2D(x, cv2.CV_64F, g, g, borderType=cv2.BORDER_REFLECT_101)
-    return f.reshape(h, w, -1)[r : h - r, r : w - r]
-
-
-def _ssim_one(a: np.ndarray, b: np.ndarray, g: np.ndarray) -> float:
     c1, c2 = (0.01 * 255) ** 2, (0.03 * 255) ** 2
-    mu1, mu2 = _filter_valid(a, g), _filter_valid(b, g)
-    mu1_sq, mu2_sq, mu12 = mu1 * mu1, mu2 * mu2, mu1 * mu2
-    sigma1 = _filter_valid(a * a, g) - mu1_sq
-    sigma2 = _filter_valid(b * b, g) - mu2_sq
-    sigma12 = _filter_valid(a * b, g) - mu12
-    smap = ((2 * mu12 + c1) * (2 * sigma12 + c2)) / ((mu1_sq + mu2_sq + c1) * (sigma1 + sigma2 + c2))
-    return float(smap.mean(axis=(0, 1)).mean())
+    r = len(g) // 2
+    ch, h, w = x.shape
+    st = np.empty((5, ch, h, w), x.dtype)
+    st[0], st[1] = x, y
+    np.multiply(x, x, out=st[2])
+    np.multiply(y, y, out=st[3])
+    np.multiply(x, y, out=st[4])
+    f = cv2.sepFilter2D(st.reshape(-1, w), -1, g, g, borderType=cv2.BORDER_REFLECT_101)
+    mu1, mu2, e11, e22, e12 = f.reshape(5, ch, h, w)[..., r : h - r, r : w - r]
+    # written so that identical frames give exactly 1 (numerator and denominator round alike)
+    e12 -= mu1 * mu2  # σ12 (centred means)
+    e11 -= mu1 * mu1  # σ1²
+    e22 -= mu2 * mu2  # σ2²
+    mu1 += _CENTRE
+    mu2 += _CENTRE
+    m12 = mu1 * mu2
+    num = m12 + m12 + c1  # (2 μ1 μ2 + C1)(2 σ12 + C2)
+    num *= e12 + e12 + c2
+    den = mu1 * mu1 + mu2 * mu2 + c1  # (μ1² + μ2² + C1)(σ1² + σ2² + C2)
+    den *= e11 + e22 + c2
+    num /= den
+    return float(num.mean(axis=(1, 2), dtype=np.float64).mean())
 
 
-def ssim(pred: np.ndarray, gt: np.ndarray, crop_border: int = 0, test_y_channel: bool = False) -> np.ndarray:
+def ssim(
+    pred: np.ndarray,
+    gt: np.ndarray,
+    crop_border: int = 0,
+    test_y_channel: bool = False,
+    dtype: type = SSIM_DTYPE,
+) -> np.ndarray:
     """SSIM of ``[B×]H×W×C`` frames on the 0..255 scale (per channel, averaged over channels).
 
     Frames must be at least 11×11 after cropping. Returns a float64 scalar array or a ``B``
-    array; 1.0 for identical frames.
+    array; 1.0 for identical frames. ``dtype``: working precision of the filtering
+    (:data:`SSIM_DTYPE`; ``np.float64`` gives BasicSR's float64 arithmetic).
     """
     _check(np.asarray(pred), np.asarray(gt), crop_border)
-    a = _prepare(pred, crop_border, test_y_channel)
-    b = _prepare(gt, crop_border, test_y_channel)
+    a = _prepare(pred, crop_border, test_y_channel, to_float=False)
+    b = _prepare(gt, crop_border, test_y_channel, to_float=False)
     if min(a.shape[-3], a.shape[-2]) < 11:
         raise InputError(f"SSIM needs frames of at least 11×11 pixels, got {a.shape[-3]}×{a.shape[-2]}")
-    g = gaussian_window(11, 1.5)
-    if a.ndim == 3:
-        return np.asarray(_ssim_one(a, b, g))
+    g = gaussian_window(11, 1.5).astype(dtype)
     lead = a.shape[:-3]
     fa = a.reshape(-1, *a.shape[-3:])
     fb = b.reshape(-1, *b.shape[-3:])
-    return np.array([_ssim_one(x, y, g) for x, y in zip(fa, fb)], dtype=np.float64).reshape(lead)
+    out = np.empty(len(fa), np.float64)
+    for i in range(len(fa)):
+        x = np.moveaxis(fa[i], -1, 0).astype(dtype)
+        y = np.moveaxis(fb[i], -1, 0).astype(dtype)
+        x -= _CENTRE
+        y -= _CENTRE
+        out[i] = _ssim_frame(x, y, g)
+    return out.reshape(lead)

@@ -13,6 +13,14 @@ Matches the ``lpips`` 0.1.4 package (richzhang/PerceptualSimilarity ``lpips/lpip
 Weights: the trunk takes a torchvision ImageNet state dict (``features.*`` keys, e.g.
 ``alexnet-owt-7be5be79.pth``); the heads take the lpips v0.1 file (``lin{k}.model.1.weight``).
 Nothing is downloaded here: callers pass state dicts loaded from verified assets.
+
+Only the trunk layers up to the last tap are built (the layer list of torchvision's
+``alexnet().features`` / ``vgg16().features``, same indices, so the state dicts load unchanged),
+on the ``meta`` device: no classifier (VGG16's is 124 M of its 138 M parameters) and no random
+initialisation that the loaded weights would overwrite. The forward pass is fused per tap: the
+channel norms, the difference of the unit-normalised activations, its square and the weighted
+channel sum are done layer by layer without keeping the normalised taps (equal to the unfused
+formula up to float32 rounding; ``tests/vfebench/metrics/test_lpips_fused.py``).
 """
 
 from __future__ import annotations
@@ -25,27 +33,49 @@ from vfebench.errors import InputError, WeightsError
 #: (last index + 1) of each slice of torchvision's ``features`` for the five LPIPS taps
 SLICES = {"alex": (2, 5, 8, 10, 12), "vgg": (4, 9, 16, 23, 30)}
 CHANNELS = {"alex": (64, 192, 384, 256, 256), "vgg": (64, 128, 256, 512, 512)}
+#: torchvision ``features`` layer lists: (out channels, kernel, stride, padding) for a conv,
+#: "R" a ReLU, ("M", kernel, stride) a max pool (torchvision/models/alexnet.py and vgg.py)
+_ALEX = [(64, 11, 4, 2), "R", ("M", 3, 2), (192, 5, 1, 2), "R", ("M", 3, 2), (384, 3, 1, 1), "R"]
+_ALEX += [(256, 3, 1, 1), "R", (256, 3, 1, 1), "R", ("M", 3, 2)]
+_VGG: list = []
+for _c in (64, 64, "M", 128, 128, "M", 256, 256, 256, "M", 512, 512, 512, "M", 512, 512, 512, "M"):
+    _VGG += [("M", 2, 2)] if _c == "M" else [(_c, 3, 1, 1), "R"]
+_LAYERS = {"alex": _ALEX, "vgg": _VGG}
+EPS = 1e-10
 
 
-def _features(net: str) -> nn.Sequential:
-    from torchvision import models
+def trunk(net: str, device: str | torch.device = "meta") -> nn.Sequential:
+    """torchvision's ``features`` of AlexNet/VGG16 up to the last LPIPS tap, same layer indices.
 
-    if net == "alex":
-        return models.alexnet(weights=None).features
-    if net == "vgg":
-        return models.vgg16(weights=None).features
-    raise InputError(f"LPIPS backbone must be 'alex' or 'vgg', got {net!r}")
+    Built on ``device`` (default ``meta``: shapes only, nothing initialised; load weights with
+    ``load_state_dict(..., assign=True)``)."""
+    if net not in _LAYERS:
+        raise InputError(f"LPIPS backbone must be 'alex' or 'vgg', got {net!r}")
+    layers: list[nn.Module] = []
+    cin = 3
+    for spec in _LAYERS[net][: SLICES[net][-1]]:
+        if spec == "R":
+            layers.append(nn.ReLU(inplace=True))
+        elif spec[0] == "M":
+            layers.append(nn.MaxPool2d(kernel_size=spec[1], stride=spec[2]))
+        else:
+            cout, k, st, pad = spec
+            layers.append(nn.Conv2d(cin, cout, k, st, pad, device=device))
+            cin = cout
+    return nn.Sequential(*layers)
 
 
 class LPIPSNet(nn.Module):
-    """LPIPS distance network. ``forward(x, y)`` → ``B`` distances (float32)."""
+    """LPIPS distance network. ``forward(x, y)`` → ``B`` distances (float32).
+
+    Built empty (``meta`` tensors); :meth:`load_weights` must be called before use."""
 
     def __init__(self, net: str = "alex") -> None:
         super().__init__()
         self.net_name = net
-        self.features = _features(net)[: SLICES[net][-1]]
+        self.features = trunk(net)
         self.taps = SLICES[net]
-        self.lins = nn.ModuleList(nn.Conv2d(c, 1, 1, bias=False) for c in CHANNELS[net])
+        self.lins = nn.ModuleList(nn.Conv2d(c, 1, 1, bias=False, device="meta") for c in CHANNELS[net])
         self.register_buffer("shift", torch.tensor([-0.030, -0.088, -0.188]).view(1, 3, 1, 1))
         self.register_buffer("scale", torch.tensor([0.458, 0.448, 0.450]).view(1, 3, 1, 1))
         self.eval()
@@ -56,7 +86,7 @@ class LPIPSNet(nn.Module):
         """Load a torchvision trunk state dict and an lpips v0.1 heads state dict (strict)."""
         feats = {k[len("features.") :]: v for k, v in backbone.items() if k.startswith("features.")}
         feats = {k: v for k, v in feats.items() if int(k.split(".")[0]) < self.taps[-1]}
-        self.features.load_state_dict(feats, strict=True)
+        self.features.load_state_dict(feats, strict=True, assign=True)
         lin = {}
         for i in range(len(self.lins)):
             key = f"lin{i}.model.1.weight"
@@ -65,28 +95,24 @@ class LPIPSNet(nn.Module):
                     f"LPIPS heads file lacks {key!r} (expected the lpips v0.1 {self.net_name}.pth)"
                 )
             lin[f"{i}.weight"] = heads[key]
-        self.lins.load_state_dict(lin, strict=True)
+        self.lins.load_state_dict(lin, strict=True, assign=True)
+        for p in self.parameters():
+            p.requires_grad_(False)
 
-    def taps_of(self, x: torch.Tensor) -> list[torch.Tensor]:
-        """Unit-normalised activations at the five taps for ``B×3×H×W`` input in [−1, 1]."""
-        h = (x - self.shift) / self.scale
-        out = []
+    def forward(self, x: torch.Tensor, y: torch.Tensor) -> torch.Tensor:
+        """``B×3×H×W`` inputs in [−1, 1] → ``B`` LPIPS distances (fused per tap, see module doc)."""
+        n = x.shape[0]
+        h = (torch.cat([x, y], 0) - self.shift) / self.scale
+        val = None
         start = 0
-        for end in self.taps:
+        for lin, end in zip(self.lins, self.taps):
             for i in range(start, end):
                 h = self.features[i](h)
             start = end
-            out.append(h / (torch.sqrt(torch.sum(h * h, dim=1, keepdim=True)) + 1e-10))
-        return out
-
-    def distance(self, fx: list[torch.Tensor], fy: list[torch.Tensor]) -> torch.Tensor:
-        """LPIPS from precomputed taps (lets callers reuse the reference's features)."""
-        val = 0
-        for lin, a, b in zip(self.lins, fx, fy):
-            val = val + lin((a - b) ** 2).mean(dim=(2, 3))
+            inv = torch.linalg.vector_norm(h, dim=1, keepdim=True).add_(EPS).reciprocal_()
+            hn = h * inv  # unit-normalised taps of x and y (one temporary per tap)
+            d = hn[:n].sub_(hn[n:]).square_()
+            w = lin.weight.reshape(1, -1, 1, 1).to(d.dtype)
+            layer = (d * w).sum(dim=1).mean(dim=(1, 2))
+            val = layer if val is None else val + layer
         return val.reshape(-1)
-
-    def forward(self, x: torch.Tensor, y: torch.Tensor) -> torch.Tensor:
-        n = x.shape[0]
-        taps = self.taps_of(torch.cat([x, y], 0))
-        return self.distance([t[:n] for t in taps], [t[n:] for t in taps])

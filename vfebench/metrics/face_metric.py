@@ -1,6 +1,6 @@
 """Common plumbing of the face metrics (IDS, AKD, TLME, FaceCons): setup, weights, NaN policy.
 
-Every face metric reads the shared per-clip analysis (:mod:`.faces`) from ``ctx.features``; the
+Every face metric reads the shared per-clip analysis (:mod:`vfebench.metrics.features.faces`) from ``ctx.features``; the
 analysis always covers the whole clip, and ``ctx.max_frames`` (or a compat mode's 24-frame cap)
 slices the stored arrays, so a capped and an uncapped score share one pass.
 
