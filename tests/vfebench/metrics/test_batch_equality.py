@@ -3,7 +3,7 @@
 Each metric scores the same clip (the demo's first clip, 4 frames at 128², against its own ×4
 bicubic round trip) with ``set_batch_size(1)`` and with batches of 3 (a ragged last batch) and
 4 (one batch), each with a fresh feature store, on the real loading code with small random
-weights in each asset's real file format (``tests/integration_assets.py``). Compared: the clip
+weights in each asset's real file format (``tests/helpers/integration_assets.py``). Compared: the clip
 value and every per-frame value (when the metric keeps them), and the scored-frame counts
 (equal exactly).
 
@@ -25,7 +25,7 @@ import pytest
 torch = pytest.importorskip("torch")
 pytest.importorskip("pyiqa")
 
-import integration_assets as ia  # noqa: E402
+from helpers import integration_assets as ia  # noqa: E402
 
 from vfebench import assets  # noqa: E402
 from vfebench.metrics import build_metric  # noqa: E402

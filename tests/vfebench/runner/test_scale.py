@@ -4,8 +4,8 @@ Every check compares a record made another way with the single-process run of th
 on its own, empty cache (``vfebench.runner.scale.comparable``: the record without timings,
 cache hits and paths), so "identical" means every value, clip row, failure and aggregate.
 The demo data are 3 clips × 6 frames of 64×64; methods identity, bicubic and the in-process
-``t_killonce`` (tests/_scale_plugin.py); metrics PSNR, SSIM, the test ``t_mae`` and the
-set-level ``t_setmae`` (tests/_runner_plugin.py), so the merge's set-level stage is exercised.
+``t_killonce`` (tests/helpers/scale_plugin.py); metrics PSNR, SSIM, the test ``t_mae`` and the
+set-level ``t_setmae`` (tests/helpers/runner_plugin.py), so the merge's set-level stage is exercised.
 Ray and submitit are the ``cluster`` extra: their tests skip, naming it, when absent.
 """
 
@@ -33,7 +33,7 @@ METRICS = "psnr,ssim,t_mae,t_setmae"
 
 @pytest.fixture(autouse=True)
 def _plugins(monkeypatch):
-    monkeypatch.setenv("VFEBENCH_PLUGINS", "_runner_plugin,_scale_plugin")
+    monkeypatch.setenv("VFEBENCH_PLUGINS", "helpers.runner_plugin_autoload,helpers.scale_plugin")
     monkeypatch.setenv(
         "PYTHONPATH", os.pathsep.join([str(REPO), str(TESTS), os.environ.get("PYTHONPATH", "")])
     )
