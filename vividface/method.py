@@ -27,6 +27,7 @@ Without the weights, :meth:`VividFaceMethod.setup` raises
 from __future__ import annotations
 
 import dataclasses
+from pathlib import Path
 from typing import Any, ClassVar
 
 from vfebench.methods.base import Method
@@ -35,6 +36,7 @@ from vividface.assets import INFERENCE_ASSETS
 from vividface.pipeline import InferenceConfig
 
 _PIPE_KEYS = {f.name for f in dataclasses.fields(InferenceConfig)} - {"extra"}
+_WEIGHT_KEYS = ("dit", "vae", "prompt_embeds")  # paths of local weights files
 _OWN_KEYS = {"dit", "vae", "prompt_embeds", "model", "tiny_random", "random_weights", "seed"}
 
 
@@ -82,10 +84,19 @@ class VividFaceMethod(Method):
                 f"random weights, {self.config.get('model', 'wan2.1-t2v-1.3b')} architecture (timing only)"
             )
         elif self.config.get("dit"):
-            out.append(f"DiT weights from {self.config['dit']} (not the released checkpoint asset)")
+            out.append(
+                f"DiT weights from {Path(str(self.config['dit'])).name} (not the released checkpoint asset)"
+            )
         cfg = self._inference_config()
         out += cfg.deviations()
         return out
+
+    @classmethod
+    def spec_label(cls, name: str, config: dict[str, Any]) -> str:
+        """Weight-file options show their file name only: the file's sha256 is in the fingerprint,
+        so the same checkpoint at another path is the same method."""
+        shown = {k: (Path(str(v)).name if k in _WEIGHT_KEYS else v) for k, v in config.items()}
+        return super().spec_label(name, shown)
 
     def required_assets(self) -> tuple[str, ...]:
         if self.random:
@@ -95,6 +106,9 @@ class VividFaceMethod(Method):
 
     def fingerprint(self) -> dict[str, Any]:
         fp = super().fingerprint()
+        for key in _WEIGHT_KEYS:  # identified by their hashes below, not by where they lie
+            if key in fp["config"]:
+                fp["config"][key] = Path(str(fp["config"][key])).name
         reasons = self.not_as_released()
         fp["as_released"] = not reasons
         fp["not_as_released"] = reasons
@@ -110,11 +124,9 @@ class VividFaceMethod(Method):
         else:
             from vfebench.utils import sha256_file
 
-            for key in ("dit", "vae", "prompt_embeds"):
+            for key in _WEIGHT_KEYS:
                 p = self.config.get(key)
                 if p:
-                    from pathlib import Path
-
                     pp = Path(p)
                     fp["weights"][key] = sha256_file(pp) if pp.is_file() else f"dir:{pp.resolve()}"
         return fp

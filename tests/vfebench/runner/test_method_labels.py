@@ -47,3 +47,16 @@ def test_trivial_size_options_are_checked():
         with pytest.raises(InputError, match=msg):
             spec = label_method_spec(parse_method_spec(bad))
             build_method(spec.target, **spec.config)
+
+
+def test_vividface_weight_paths_show_only_their_file_name(tmp_path):
+    a = label(f"vividface:dit={tmp_path}/a/ckpt.safetensors,num_steps=1")
+    b = label("vividface:dit=/elsewhere/ckpt.safetensors,num_steps=1")
+    assert a == b == "vividface[dit=ckpt.safetensors,num_steps=1]"
+    files = {}
+    for key in ("dit", "vae", "prompt_embeds"):
+        (tmp_path / f"{key}.bin").write_bytes(key.encode())
+        files[key] = str(tmp_path / f"{key}.bin")
+    fp = build_method("vividface", **files).fingerprint()
+    assert str(tmp_path) not in str(fp)
+    assert fp["config"]["dit"] == "dit.bin" and len(fp["weights"]["dit"]) == 64
