@@ -185,6 +185,18 @@ def load_reference(files: list[str], root: Path | None = None) -> list[Row]:
     return rows
 
 
+def _published_keys(files: list[str], root: Path | None = None) -> set[str]:
+    """The column keys of the paper's table (the reference CSVs' headers)."""
+    root = Path(root) if root else reference_dir()
+    keys: set[str] = set()
+    for fname in files:
+        p = root / fname
+        if p.is_file():
+            with open(p, newline="") as f:
+                keys.update(next(csv.reader(f), []))
+    return keys - {"method", "category", "citation"}
+
+
 # ----------------------------------------------------------------------------- values
 
 
@@ -489,8 +501,12 @@ def build_table(
             for c in cols:
                 if info.get("recon") and (c.key == key or c.key == info.get("name")):
                     c.recon = True
+    measured = {c.key for c in cols if any(r.values.get(c.key) is not None for r in rows if not r.reference)}
     if columns == "measured":
-        cols = [c for c in cols if any(r.values.get(c.key) is not None for r in rows if not r.reference)]
+        cols = [c for c in cols if c.key in measured]
+    else:  # the paper's layout: its own columns, plus a metric placed in it only once it is measured
+        paper = _published_keys(spec["reference"], reference_root) | set(spec.get("columns", {}))
+        cols = [c for c in cols if c.group == "Other" or c.key in paper or c.key in measured]
     caption = spec["caption"] + (" — " + describe_inputs(records[0]) if records else "")
     table = Table(name or layout, title or spec["title"], caption, cols, rows)
     table.notes = list(dict.fromkeys(_notes(layout, records, bool(rows and rows[0].reference), cols, table)))

@@ -121,6 +121,21 @@ def test_ranking_and_precision():
     ]
 
 
+def test_paper_columns_gain_a_placed_metric_only_once_measured():
+    """tLP is placed in Table 1 (its ``paper`` line) but is not a column of the published table:
+    the paper layout shows it only when a run measured it."""
+    rec = fake_record()
+    assert "tlp" not in [c.key for c in tables.build_table("table1", [rec], columns="paper").cols]
+    rec["metrics"]["tlp"] = _metric("tlp", "tLP×100", False, 3, scale=100.0)
+    rec["metrics"]["tlp"]["paper"] = [{"table": "table1", "group": "Temporal Consistency", "order": 3}]
+    for m in rec["methods"].values():
+        m["aggregates"]["tlp"] = 0.01
+    for c in rec["clips"]:
+        c["values"]["tlp"] = 0.01
+    keys = [c.key for c in tables.build_table("table1", [rec], columns="paper").cols]
+    assert keys.index("tlp") == keys.index("fvd") + 1  # Temporal Consistency, after FaceCons/FasterVQA/FVD
+
+
 def test_reference_tables_match_the_paper():
     rows = {r.label: r.values for r in tables.load_reference(["table1.csv", "table7.csv"])}
     assert rows["VividFace"] == {"psnr": 30.03, "ssim": 0.8534, "lpips": 0.1112, "ids": 0.9128, "akd": 3.5319,
