@@ -12,7 +12,7 @@ recomputes nothing; the metric called directly and ``vfebench score`` on the sto
 give the run's numbers.
 
 The non-slow test covers LPIPS, CLIP-IQA, IDS, AKD (MediaPipe), FaceCons, FasterVQA and FVD
-(per-video and dataset); the slow one (3-frame clips) LPIPS-VGG and MUSIQ (both hard-code full-size networks:
+(per-video and dataset); the slow one LPIPS-VGG and MUSIQ (both hard-code full-size networks:
 ~59 MB and ~108 MB of random weights), IDS with the insightface ONNX backend and AKD with FAN-68.
 """
 
@@ -43,9 +43,6 @@ pytestmark = [
 ]
 
 DATASET = "demo,num_clips=2,num_frames=10,size=128"
-#: the slow test checks loading and reporting of full-size networks and alternative backends,
-#: not temporal behaviour: 3 frames per clip (the face metrics analyse every frame at 512×512)
-SLOW_DATASET = "demo,num_clips=2,num_frames=3,size=128"
 METHODS = ("identity", "bicubic")
 FVD_SET = "fvd:dataset:window=10"  # one window per 10-frame clip
 FAST = ["psnr", "ssim", "lpips", "clipiqa", "ids", "akd", "facecons", "fastervqa", "fvd", FVD_SET]
@@ -232,7 +229,7 @@ def test_full_size_and_alternative_backends_end_to_end(weights_dir, tmp_path, mo
     assert rc == 0 and all(f"{n}: imported" in out for n in pins)
 
     run_dir, cache = tmp_path / "run", tmp_path / "cache"
-    rc, _, err = _run_cli(capsys, *_run_args(metrics, run_dir, cache, SLOW_DATASET))
+    rc, _, err = _run_cli(capsys, *_run_args(metrics, run_dir, cache))
     assert rc == 0, err
     rec = json.loads((run_dir / "run.json").read_text())
     _check_record(rec, metrics, pins)
@@ -264,7 +261,7 @@ def test_full_size_and_alternative_backends_end_to_end(weights_dir, tmp_path, mo
 
     rc, out, _ = _run_cli(capsys, "gate", "--baseline", str(run_dir), "--candidate", str(run_dir))
     assert rc == 0 and "PASS" in out
-    rc, _, err = _run_cli(capsys, *_run_args(metrics, tmp_path / "run2", cache, SLOW_DATASET))
+    rc, _, err = _run_cli(capsys, *_run_args(metrics, tmp_path / "run2", cache))
     rec2 = json.loads((tmp_path / "run2" / "run.json").read_text())
     assert rc == 0 and rec2["cache"]["restored_computed"] == 0 and rec2["cache"]["scores_computed"] == 0
 
