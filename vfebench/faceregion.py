@@ -56,7 +56,7 @@ import os
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import asdict, dataclass
 from pathlib import Path
-from typing import Any, NamedTuple
+from typing import Any, NamedTuple, cast
 
 import numpy as np
 
@@ -191,7 +191,7 @@ class MTCNNDetector(FaceDetector):
         if boxes is None:
             return []
         return [
-            Detection(tuple(float(v) for v in b), float(p))
+            Detection(cast(Box, tuple(float(v) for v in b)), float(p))
             for b, p in zip(boxes, probs)
             if p is not None and p >= self.min_confidence
         ]
@@ -273,7 +273,7 @@ def detect_boxes(
     if detect_size is not None and detect_size < 32:
         raise InputError(f"detect_size must be at least 32 pixels (or None), got {detect_size}")
     own = detector is None
-    det = get_detector() if own else detector
+    det = get_detector() if detector is None else detector
     boxes: list[Box | None] = []
     prev: Box | None = None
     try:
@@ -301,6 +301,7 @@ def detect_boxes(
             prev = box if box is not None else prev
     finally:
         if own:
+            assert isinstance(det, FaceDetector)  # created above by get_detector()
             det.close()
     return boxes
 
@@ -374,7 +375,7 @@ def clip_window(
     if h < 1 or w < 1:
         raise InputError(f"frame size must be positive, got {h}×{w}")
     if len(boxes) == 4 and all(isinstance(v, (int, float, np.floating, np.integer)) for v in boxes):
-        u = tuple(float(v) for v in boxes)  # a single box
+        u: Box = cast(Box, tuple(float(v) for v in cast("Sequence[float]", boxes)))  # a single box
     else:
         u = union_box(boxes, outlier=outlier)  # type: ignore[arg-type]
     cx, cy = (u[0] + u[2]) / 2, (u[1] + u[3]) / 2
@@ -556,7 +557,7 @@ def prepare_clip(
             yield fr
 
     own = detector is None
-    det = get_detector() if own else detector
+    det = get_detector() if detector is None else detector
     try:
         boxes = detect_boxes(
             first_shape(counted(iter_frames(path, max_frames=max_frames))),

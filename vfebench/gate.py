@@ -489,11 +489,13 @@ def compare(
                     "candidate; re-bless a baseline where it was computed, or drop the metric"
                 )
                 continue
+            assert b is not None  # not _missing(b)
             allowed = _allowed(tol, key, info, b)
             if _missing(c):
                 findings.append(Finding(label, key, b, c, None, allowed, True, verdict="missing"))
                 fail_reasons.append(f"{label} / {disp} ({key}): baseline {_g(b)}, candidate has {_g(c)}")
                 continue
+            assert c is not None  # not _missing(c)
             delta = _delta(b, c)
             worse_by = -delta if hib else delta  # > 0 means worse
             worse = abs(delta) > allowed if two_sided else worse_by > allowed
@@ -501,7 +503,7 @@ def compare(
             moved = []
             for cid, v in bv.items():
                 w = cv.get(cid)
-                if not _missing(v) and not _missing(w):
+                if v is not None and w is not None and not _missing(v) and not _missing(w):
                     moved.append((cid, _delta(v, w)))
                 elif not _missing(v):
                     moved.append((cid, -math.inf if hib else math.inf))
@@ -536,8 +538,12 @@ def gate(
     base, cand = _read_raw(baseline), _read_raw(candidate)
     known: set[str] = set()
     if isinstance(base.get("metrics"), dict):
+        # a metric entry without a name adds nothing (a None among the names broke sorted() in
+        # the did-you-mean of an unknown tolerance key)
         known = set(base["metrics"]) | {
-            i.get("name") for i in base["metrics"].values() if isinstance(i, dict)
+            i["name"]
+            for i in base["metrics"].values()
+            if isinstance(i, dict) and isinstance(i.get("name"), str)
         }
     return compare(base, cand, load_tolerances(tolerances, known))
 

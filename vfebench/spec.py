@@ -151,7 +151,7 @@ def check_options(who: str, options: Iterable[str], known: Iterable[str], hint: 
             )
 
 
-def signature_options(cls: type, skip: Iterable[str] = ("self",)) -> tuple[str, ...] | None:
+def signature_options(cls: type[Any], skip: Iterable[str] = ("self",)) -> tuple[str, ...] | None:
     """Keyword options a class's ``__init__`` accepts, or None when it takes ``**kwargs``."""
     if cls.__init__ is object.__init__:
         return ()

@@ -347,3 +347,21 @@ def test_tolerance_file_is_validated(pair, tmp_path):
     tf.write_text(json.dumps({"t_mae": {"rel": 0.01}, "default": {"abs": 0.0}, "two_sided": True}))
     assert load_tolerances(tf, {"t_mae"})["t_mae"] == {"rel": 0.01}
     assert cli(["gate", "--baseline", str(a.out), "--candidate", str(b.out), "--tolerances", str(tf)]) == 0
+
+
+def test_unknown_tolerance_key_with_an_unnamed_metric_entry(pair, tmp_path):
+    """A baseline metric entry without a ``name`` adds no name to the known keys (a None among
+    them made the did-you-mean's sorted() raise TypeError instead of the InputError)."""
+    from vfebench.errors import InputError
+    from vfebench.gate import gate
+
+    _, _, a, b = pair
+    rec = copy.deepcopy(a.record)
+    for info in rec["metrics"].values():
+        info.pop("name", None)
+    base = tmp_path / "base.json"
+    base.write_text(json.dumps(rec))
+    tf = tmp_path / "tol.json"
+    tf.write_text(json.dumps({"pnsr": {"abs": 0.1}}))
+    with pytest.raises(InputError, match="unknown metric 'pnsr' in tolerances"):
+        gate(base, b.out, tf)

@@ -147,7 +147,7 @@ def _setup(args: argparse.Namespace) -> int:
             f"(`vfebench baselines check {m.name} --dir {repo}` checks it as it is)"
         )
     q = shlex.quote
-    steps: list[tuple[str, list[str] | str | None, Path | None]] = []  # (title, argv | shell | None, cwd)
+    steps: list[tuple[str, list[str] | str, Path | None]] = []  # (title, argv | shell, cwd)
     if existing:
         steps.append(
             (

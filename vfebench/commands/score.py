@@ -108,10 +108,10 @@ def score(
         raise InputError(f"--max-frames must be >= 1, got {max_frames}")
     if gt is None:
         fr = []
-        for n in split_specs(metrics, "metric"):
+        for s in split_specs(metrics, "metric"):
             try:
-                if METRICS.get(n.name).needs_reference:
-                    fr.append(n.text)
+                if METRICS.get(s.name).needs_reference:
+                    fr.append(s.text)
             except (UnknownNameError, ImportError):
                 pass  # reported by build_metrics (did-you-mean / the extra to install)
         if fr:

@@ -23,7 +23,7 @@ import hashlib
 import json
 from collections.abc import Callable, Iterable
 from pathlib import Path
-from typing import Any
+from typing import Any, TypeGuard
 
 from tqdm import tqdm
 
@@ -85,7 +85,7 @@ def _manifest_text(header: dict, clips: dict[str, dict]) -> str:
     )
 
 
-def _entry_ok(e: dict | None, pr, seed: int, max_frames: int | None) -> bool:
+def _entry_ok(e: dict | None, pr, seed: int, max_frames: int | None) -> TypeGuard[dict]:
     return (
         isinstance(e, dict)
         and e.get("params", {}).get("preset") == pr.name

@@ -171,7 +171,7 @@ class Preset:
         h, w = frame_u8.shape[:2]
         lh, lw = self.lq_size(h, w)
         src = frame_u8[:, :, ::-1] if self.bgr else frame_u8
-        dt = np.float64 if self.float64 else np.float32
+        dt: type[np.floating[Any]] = np.float64 if self.float64 else np.float32
         x = src.astype(dt) / dt(255.0)
         x = ops.blur(x, kernel)
         draws: dict[str, Any] = {}

@@ -321,16 +321,18 @@ def build_html(
             name, disp, hib = q
             pts = []
             for rec, lb, row_label in tables._labels(g.records):
-                t = tables.measured_value(rec, lb, "seconds")
+                secs = tables.measured_value(rec, lb, "seconds")
                 v = tables.measured_value(rec, lb, name) if tables._metric_key(rec, name) else None
-                if t is not None and v is not None:
-                    pts.append((row_label, t, v))
-            ref = []
+                if secs is not None and v is not None:
+                    pts.append((row_label, secs, v))
+            ref: list[tuple[str, float, float]] = []
             fit, _ = tables._reference_fit("table3", g.records, reference)
             if fit and name in ("lpips", "ids"):
                 ref = [
-                    (r.label, r.values["seconds"], r.values[name])
+                    (r.label, rs, rv)
                     for r in tables.load_reference(["table3.csv"])
+                    # a published row holds only the CSV's non-blank cells: never None
+                    if (rs := r.values["seconds"]) is not None and (rv := r.values[name]) is not None
                 ]
             if pts:
                 png = plots.quality_vs_time(pts, disp, hib, ref)
@@ -358,8 +360,8 @@ def build_html(
             if not sources:
                 continue
             strips = plots.collect_strips_from(sources, profile_row)
-            ref = next((fr for lb, fr in sources if lb == "GT"), sources[0][1])
-            thumb = plots.marked_thumbnail(ref[len(ref) // 2], profile_row)
+            ref_frames = next((fr for lb, fr in sources if lb == "GT"), sources[0][1])
+            thumb = plots.marked_thumbnail(ref_frames[len(ref_frames) // 2], profile_row)
             png = plots.temporal_profile(strips, cid, profile_row, thumb)
             cap = f"Temporal profile of {cid} (Figure 7 layout) — {g.caption()}"
             parts.append(f'<figure class="fig-profile">{assets.img(png, "temporal profile " + cid, "profile_" + qualitative._safe(cid))}'

@@ -84,8 +84,8 @@ def paired_test(
     """
     common = [
         k
-        for k in a
-        if k in b and a[k] is not None and b[k] is not None and np.isfinite(a[k]) and np.isfinite(b[k])
+        for k, x in a.items()
+        if k in b and x is not None and (y := b[k]) is not None and np.isfinite(x) and np.isfinite(y)
     ]
     va = np.array([a[k] for k in common], dtype=np.float64)
     vb = np.array([b[k] for k in common], dtype=np.float64)

@@ -37,6 +37,7 @@ import html
 import json
 import math
 import os
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -176,7 +177,7 @@ def load_reference(files: list[str], root: Path | None = None) -> list[Row]:
                 if r["method"] in seen:
                     continue
                 seen.add(r["method"])
-                vals = {
+                vals: dict[str, float | None] = {
                     k: float(v)
                     for k, v in r.items()
                     if k not in ("method", "category", "citation") and v not in ("", None)
@@ -396,7 +397,7 @@ def group_records(records: list[dict[str, Any]]) -> list[Group]:
 # ----------------------------------------------------------------------------- building
 
 
-def metric_meta(records: list[dict[str, Any]] = ()) -> dict[str, dict[str, Any]]:
+def metric_meta(records: Sequence[dict[str, Any]] = ()) -> dict[str, dict[str, Any]]:
     """Display metadata per metric name: ``display``, ``higher_is_better``, ``precision``,
     ``scale``, ``paper`` (list of :class:`~vfebench.metrics.base.PaperColumn` dicts).
 
@@ -424,7 +425,7 @@ def metric_meta(records: list[dict[str, Any]] = ()) -> dict[str, dict[str, Any]]
     return out
 
 
-def layout_columns(layout: str, records: list[dict[str, Any]] = ()) -> list[Col]:
+def layout_columns(layout: str, records: Sequence[dict[str, Any]] = ()) -> list[Col]:
     """The columns of a paper layout: every metric whose ``paper`` names it (record metadata
     first, :func:`metric_meta`) plus the layout's run columns (Table 3: steps, seconds), in the
     layout's group order, then each column's ``order``."""

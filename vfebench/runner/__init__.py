@@ -90,8 +90,11 @@ def check_out_dir(out: Path, run_id: str, overwrite: bool) -> None:
         return
     if not out.is_dir():
         raise InputError(f"--out {out}: exists and is not a folder; choose another --out")
-    ids = {d.get("run_id") for f in (CONFIG_FILE, RUN_FILE) if (d := read_json(out / f)) is not None}
-    ids.discard(None)
+    ids = {
+        rid
+        for f in (CONFIG_FILE, RUN_FILE)
+        if (d := read_json(out / f)) is not None and (rid := d.get("run_id")) is not None
+    }
     if ids and ids != {run_id}:
         raise InputError(
             f"--out {out}: holds another run (run id {sorted(ids)[0]}, this run is {run_id}); choose "
@@ -155,12 +158,12 @@ class _Run:
         for name, why in plan.skipped.items():
             self.log(f"skipping metric {name}: {why}")
         mode = progress_mode(cfg.progress)
-        prog = Progress(
+        hash_prog = Progress(
             "hash GT", len(clip_ids), "log" if mode == "log" else "off", cfg.progress_every, self.log
         )
-        self.refs = References(plan.source, clip_ids, cfg.max_frames, plan.has_gt, prog)
-        prog.close()
-        prog = None
+        self.refs = References(plan.source, clip_ids, cfg.max_frames, plan.has_gt, hash_prog)
+        hash_prog.close()
+        prog: Progress | None = None
         if plan.lq_preset is not None and mode == "log":
             prog = Progress(f"degrade {plan.lq_preset}", len(clip_ids), mode, cfg.progress_every, self.log)
         self.lq = build_lq(
@@ -259,6 +262,7 @@ class _Run:
                 row["details"][key] = det
                 row["_results"][key] = o.result
             else:
+                assert o.failed is not None  # an Outcome without a result carries its reason
                 self.fail(row["method"], cid, "score", key, o.failed, o.tb)
                 row["values"][key] = None
                 row["details"][key] = {"reason": f"failed: {o.failed}", "cached": False}
@@ -267,12 +271,16 @@ class _Run:
         ok = [rows[(label, cid)] for cid in self.plan.clip_ids if rows[(label, cid)]["status"] == "ok"]
         if not ok:
             return
+
+        def ref_loader(cid: str) -> Callable[[], Clip | None]:
+            return lambda: self.refs.load(cid)
+
         for key in self.engine.set_keys:
             items = [
                 ClipItem(
                     r["clip_id"],
                     self._pred_loader(r),
-                    (lambda cid=r["clip_id"]: self.refs.load(cid)),
+                    ref_loader(r["clip_id"]),
                     r["restored_hash"],
                     self.refs.key(r["clip_id"]),
                 )

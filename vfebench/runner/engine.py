@@ -20,6 +20,7 @@ from __future__ import annotations
 import math
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
+from functools import partial
 from pathlib import Path
 from typing import Any
 
@@ -194,8 +195,8 @@ class ScoringEngine:
         def compute() -> dict[str, Any]:
             try:
                 self._setup(key)
-                preds = LazyClips([lambda it=it: it.load("pred") for it in items])
-                gts = LazyClips([lambda it=it: it.load("gt") for it in items]) if m.needs_reference else None
+                preds = LazyClips([partial(it.load, "pred") for it in items])
+                gts = LazyClips([partial(it.load, "gt") for it in items]) if m.needs_reference else None
                 res = m.score_set(preds, gts, self.ctx)
             except _SetupFailed as exc:
                 return {"failed": exc.reason, "tb": exc.tb}
@@ -216,6 +217,7 @@ class ScoringEngine:
             if "failed" not in got:
                 self.stats["scores_computed"] += 1
             return {**_set_view(got), "cached": False}
+        assert self.cache is not None  # f is the cache's file
         with self.cache.entry(f) as ready:
             got = read_json(f) if ready else None
             if got is not None:

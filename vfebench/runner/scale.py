@@ -313,7 +313,9 @@ def _main(argv: list[str]) -> int:
     """``python -m vfebench.runner.scale CONFIG.json I/N``: one shard (the ``--workers`` child)."""
     from vfebench.runner.units import parse_shard
 
-    i, n = parse_shard(argv[1])
+    shard = parse_shard(argv[1])
+    assert shard is not None  # a str spec parses or raises InputError
+    i, n = shard
     got = run_shard(json.loads(Path(argv[0]).read_text()), i, n)
     return 0 if got["status"] == "complete" else 1
 

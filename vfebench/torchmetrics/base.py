@@ -62,10 +62,14 @@ class VFEBenchMetric(_TMMetric):
     """
 
     vfe_name: ClassVar[str] = ""
-    is_differentiable: ClassVar[bool] = False
-    full_state_update: ClassVar[bool] = False
-    higher_is_better: ClassVar[bool | None] = None
+    # plain class attributes: torchmetrics.Metric declares these three without ClassVar
+    is_differentiable: bool = False
+    full_state_update: bool = False
+    higher_is_better: bool | None = None
     needs_reference: ClassVar[bool] = True
+    #: the per-clip state (``add_state("values", [], "cat")``); torchmetrics' ``sync`` replaces
+    #: it by the gathered tensor until ``unsync``
+    values: list[torch.Tensor] | torch.Tensor
 
     def __init__(
         self,
@@ -138,6 +142,7 @@ class VFEBenchMetric(_TMMetric):
             self._update_set(clips, refs, ctx)
         else:
             vals = [m.score_clip(p, g, ctx).value for p, g in zip(clips, refs)]
+            assert isinstance(self.values, list)  # update runs on the (unsynced) list state
             self.values.append(torch.tensor(vals, dtype=torch.float64, device=self.device))
         if self._shared_features is None:
             ctx.features.clear_memory()
