@@ -73,7 +73,7 @@ class AKD(FaceMetric):
         from vfebench.metrics.features.faces import MTCNN_VERSION, _weights_tag, frames_512
         from vfebench.metrics.features.fan import FAN_VERSION, fan_landmarks, load_fan
 
-        w = self.resolve_weights()
+        w = self.require_weights()
         det = self.analysis.mtcnn(clip, ctx.features)
 
         def compute(c: Clip) -> dict[str, np.ndarray]:

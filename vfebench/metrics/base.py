@@ -28,7 +28,7 @@ from __future__ import annotations
 
 import math
 import os
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, ClassVar
@@ -262,7 +262,7 @@ class LazyClips(Sequence):
         return self._loaders[i]()
 
 
-def nanmean(values: Sequence[Any]) -> float:
+def nanmean(values: Iterable[Any]) -> float:
     """Mean of the values that are not NaN/None; ±inf (also as JSON ``"inf"``) is kept and
     propagates, as ``np.mean`` in the reference scripts. NaN when nothing is left."""
     arr = np.asarray([from_json_value(v) for v in values], dtype=np.float64)
@@ -494,6 +494,11 @@ class FrameMetric(Metric):
         per_frame = np.concatenate(vals)
         return self.frame_result(pred.id, per_frame, reasons)
 
+    def default_batch_size(self) -> int:
+        """The batch size when neither the ``batch_size`` option nor :meth:`set_batch_size`
+        chose one: the class's :attr:`batch_size` (a metric may pick one per device)."""
+        return self.batch_size
+
     def frames_per_batch(self, pred: Clip, gt: Clip | None) -> int:
         """The batch size for this clip: the ``batch_size`` option, else the run's
         :meth:`set_batch_size` (``"auto"`` probes one frame on CUDA), else the class default."""
@@ -501,7 +506,7 @@ class FrameMetric(Metric):
             return max(1, int(self.options["batch_size"]))
         rb = self._run_batch
         if rb is None or (rb == "auto" and not str(self.device).startswith("cuda")):
-            return max(1, int(self.batch_size))
+            return max(1, int(self.default_batch_size()))
         if rb != "auto":
             return max(1, int(rb))
         from vfebench.metrics.batching import probe_batch_size

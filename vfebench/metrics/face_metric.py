@@ -45,6 +45,13 @@ class FaceMetric(Metric):
             self._weights = self.weights_file(self.weights_asset_name())
         return self._weights
 
+    def require_weights(self) -> Path:
+        """:meth:`resolve_weights` for a configuration that needs a weights file."""
+        w = self.resolve_weights()
+        if w is None:
+            raise InputError(f"metric {self.name!r} needs a weights file (option weights=PATH)")
+        return w
+
     def setup(self, device: str = "cpu") -> None:
         from vfebench.metrics.features.faces import get_analysis
 

@@ -73,7 +73,7 @@ class FaceCons(FaceMetric):
         e = self.analysis.clip_embed(
             pred,
             ctx.features,
-            self.resolve_weights(),
+            self.require_weights(),
             preprocess=self.mode,
             antialias=bool(self.options.get("antialias", False)),
             dtype=self.options.get("dtype"),

@@ -28,6 +28,7 @@ Per-window features are cached in ``ctx.features`` keyed by the clip content has
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from pathlib import Path
 from typing import Any, ClassVar
 
@@ -151,6 +152,7 @@ class FVD(Metric):
         why = self._too_short(pred)
         if why:
             return ClipResult(pred.id, float("nan"), 0, pred.num_frames, why)
+        assert gt is not None  # needs_reference: _prepare raised InputError without a GT clip
         fp = self.window_features(pred, ctx)
         fg = self.window_features(gt, ctx)
         if self.mode == "dataset":
@@ -165,7 +167,9 @@ class FVD(Metric):
         value = frechet_distance_feats(fp, fg, eps=0.0)
         return ClipResult(pred.id, value, n_frames=used, extras={"frames": used, "bgr": self.bgr})
 
-    def score_set(self, preds: list[Clip], gts: list[Clip | None] | None, ctx: ScoreContext) -> SetResult:
+    def score_set(
+        self, preds: Sequence[Clip], gts: Sequence[Clip | None] | None, ctx: ScoreContext
+    ) -> SetResult:
         if self.mode != "dataset":
             return super().score_set(preds, gts, ctx)
         from vfebench.metrics.functional.frechet import frechet_distance_feats

@@ -45,6 +45,7 @@ class MUSIQ(FrameMetric):
     precision: ClassVar[int] = 4  # the paper prints MUSIQ with 4 decimals (Table 2)
     paper: ClassVar[tuple[PaperColumn, ...]] = (PaperColumn("table2", "Quality and Fidelity", 2),)
     batch_size: ClassVar[int] = 1
+    _device_batch_size: int | None = None  # per device, chosen in setup()
     options_doc: ClassVar[dict[str, str]] = {
         "weights": "local weights file used instead of the catalogue asset (recorded by its sha256)",
         **reduced_precision.OPTION_DOC,
@@ -75,8 +76,12 @@ class MUSIQ(FrameMetric):
         self._net = self.build(sd).to(device)
         # batching only pays off on GPUs: on CPU one frame at a time was ~15% faster at 512×512
         # (benchmarks/bench_image_metrics.py); an explicit batch_size option wins
-        self.batch_size = 1 if str(device) == "cpu" else 8
+        self._device_batch_size = 1 if str(device) == "cpu" else 8
         super().setup(device)
+
+    def default_batch_size(self) -> int:
+        """1 frame per batch on CPU, 8 on a GPU (chosen in :meth:`setup`; the class default before)."""
+        return self.batch_size if self._device_batch_size is None else self._device_batch_size
 
     def score_frames(self, pred: np.ndarray, gt: np.ndarray | None) -> np.ndarray:
         """MUSIQ score per frame of uint8 ``B×H×W×3`` RGB ``pred`` (0..255; ``gt`` unused): float64

@@ -164,8 +164,14 @@ def align_faces(
     out = np.zeros((len(frames), size, size, 3), dtype=np.uint8)
     for i, (fr, lm) in enumerate(zip(frames, landmarks)):
         m = fit(lm, tmpl)
+        # borderValue (0, 0, 0, 0) is the Scalar that cv2 makes of 0 (the stubs want a sequence)
         out[i] = cv2.warpAffine(
-            fr, m, (size, size), flags=cv2.INTER_LINEAR, borderMode=cv2.BORDER_CONSTANT, borderValue=0
+            fr,
+            m,
+            (size, size),
+            flags=cv2.INTER_LINEAR,
+            borderMode=cv2.BORDER_CONSTANT,
+            borderValue=(0.0, 0.0, 0.0, 0.0),
         )
     return out
 
@@ -200,6 +206,7 @@ def build_ir_se(
     class Unit(nn.Module):
         def __init__(self, cin: int, cout: int, stride: int) -> None:
             super().__init__()
+            self.shortcut_layer: nn.Module
             if cin == cout:
                 self.shortcut_layer = nn.MaxPool2d(1, stride)
             else:

@@ -163,7 +163,7 @@ class FaceAnalysis:
         self.device = device
         self.batch_size = batch_size
         self._mtcnn = None
-        self._ref_nets = None
+        self._ref_nets: tuple[Any, Any, Any] | None = None  # mtcnn_ref P/R/O-Nets, loaded lazily
         self._mesh = None
         self._nets: dict[tuple[str, str], Any] = {}
         self._lock = threading.Lock()
@@ -236,12 +236,14 @@ class FaceAnalysis:
         if self._ref_nets is None:
             require("facenet_pytorch", purpose="MTCNN face detection (IDS)")
             self._ref_nets = mtcnn_ref.load_nets(self.device)
+        nets = self._ref_nets
+        assert nets is not None  # loaded just above
         frames = frames_512(clip)
         t = len(frames)
         out = _no_faces(t)
         with self._lock:
             for i, fr in enumerate(frames):
-                boxes, lms = mtcnn_ref.detect_faces(np.ascontiguousarray(fr), self._ref_nets, self.device)
+                boxes, lms = mtcnn_ref.detect_faces(np.ascontiguousarray(fr), nets, self.device)
                 if not len(boxes):
                     continue
                 out["found"][i] = True

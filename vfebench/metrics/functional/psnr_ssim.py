@@ -155,14 +155,14 @@ def ssim(
     b = _prepare(gt, crop_border, test_y_channel, to_float=False)
     if min(a.shape[-3], a.shape[-2]) < 11:
         raise InputError(f"SSIM needs frames of at least 11×11 pixels, got {a.shape[-3]}×{a.shape[-2]}")
-    g = gaussian_window(11, 1.5).astype(dtype)
+    g: np.ndarray = gaussian_window(11, 1.5).astype(dtype)
     lead = a.shape[:-3]
     fa = a.reshape(-1, *a.shape[-3:])
     fb = b.reshape(-1, *b.shape[-3:])
     out = np.empty(len(fa), np.float64)
     for i in range(len(fa)):
-        x = np.moveaxis(fa[i], -1, 0).astype(dtype)
-        y = np.moveaxis(fb[i], -1, 0).astype(dtype)
+        x: np.ndarray = np.moveaxis(fa[i], -1, 0).astype(dtype)
+        y: np.ndarray = np.moveaxis(fb[i], -1, 0).astype(dtype)
         x -= _CENTRE
         y -= _CENTRE
         out[i] = _ssim_frame(x, y, g)

@@ -27,7 +27,7 @@ max-pools pad with −inf (TF ignores padding).
 
 from __future__ import annotations
 
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import torch
 import torch.nn.functional as F
@@ -76,7 +76,10 @@ class Unit3D(nn.Module):
         super().__init__()
         self.k = k
         self.s = s if s is not None else [1, 1, 1]
-        self.conv3d = nn.Conv3d(cin, cout, kernel_size=k, stride=self.s, bias=bias)
+        # Conv3d turns both into tuples (_triple) itself; passed as 3-tuples for its annotations
+        self.conv3d = nn.Conv3d(
+            cin, cout, kernel_size=(k[0], k[1], k[2]), stride=(self.s[0], self.s[1], self.s[2]), bias=bias
+        )
         self.use_bn = bn
         self.bn = nn.BatchNorm3d(cout, eps=1e-3, momentum=0.01) if bn else nn.Identity()
 
@@ -114,6 +117,18 @@ class Mixed(nn.Module):
 
 class InceptionI3d(nn.Module):
     """Inception-I3D; see the module docstring for input/output contracts."""
+
+    if TYPE_CHECKING:  # the Mixed blocks, registered with setattr from MIXED (state-dict names);
+        # for the type checker only: torch.jit.script rejects Module-typed class annotations
+        Mixed_3b: Mixed
+        Mixed_3c: Mixed
+        Mixed_4b: Mixed
+        Mixed_4c: Mixed
+        Mixed_4d: Mixed
+        Mixed_4e: Mixed
+        Mixed_4f: Mixed
+        Mixed_5b: Mixed
+        Mixed_5c: Mixed
 
     def __init__(self, num_classes: int = 400, width_div: int = 1) -> None:
         super().__init__()

@@ -25,6 +25,8 @@ formula up to float32 rounding; ``tests/vfebench/metrics/test_lpips_fused.py``).
 
 from __future__ import annotations
 
+from typing import cast
+
 import torch
 from torch import nn
 
@@ -70,6 +72,9 @@ class LPIPSNet(nn.Module):
 
     Built empty (``meta`` tensors); :meth:`load_weights` must be called before use."""
 
+    shift: torch.Tensor  # buffers (register_buffer)
+    scale: torch.Tensor
+
     def __init__(self, net: str = "alex") -> None:
         super().__init__()
         self.net_name = net
@@ -103,7 +108,7 @@ class LPIPSNet(nn.Module):
         """``B×3×H×W`` inputs in [−1, 1] → ``B`` LPIPS distances (fused per tap, see module doc)."""
         n = x.shape[0]
         h = (torch.cat([x, y], 0) - self.shift) / self.scale
-        val = None
+        val: torch.Tensor | None = None
         start = 0
         for lin, end in zip(self.lins, self.taps):
             for i in range(start, end):
@@ -112,7 +117,8 @@ class LPIPSNet(nn.Module):
             inv = torch.linalg.vector_norm(h, dim=1, keepdim=True).add_(EPS).reciprocal_()
             hn = h * inv  # unit-normalised taps of x and y (one temporary per tap)
             d = hn[:n].sub_(hn[n:]).square_()
-            w = lin.weight.reshape(1, -1, 1, 1).to(d.dtype)
+            w = cast(nn.Conv2d, lin).weight.reshape(1, -1, 1, 1).to(d.dtype)
             layer = (d * w).sum(dim=1).mean(dim=(1, 2))
             val = layer if val is None else val + layer
+        assert val is not None  # five taps, never empty
         return val.reshape(-1)

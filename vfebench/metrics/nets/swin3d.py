@@ -116,6 +116,9 @@ def relative_position_index(window: Sequence[int]) -> torch.Tensor:
 
 
 class WindowAttention3D(nn.Module):
+    relative_position_index: torch.Tensor  # buffer (register_buffer)
+    fragment_position_bias_table: nn.Parameter | None
+
     def __init__(self, dim: int, window: tuple[int, int, int], num_heads: int, frag_bias: bool) -> None:
         super().__init__()
         self.window = window
