@@ -18,6 +18,16 @@ import gpu_time_vividface  # noqa: E402
 import vividface_memory_table as mt  # noqa: E402
 
 
+@pytest.fixture(autouse=True)
+def _own_asset_catalogue(monkeypatch):
+    """The scripts run in this process and pin their stand-in weights in the asset catalogue
+    (``register_asset``); each test gets its own copy, so nothing leaks into later tests."""
+    from vfebench import assets
+
+    monkeypatch.setattr(assets, "_EXTRA", dict(assets._EXTRA))
+    monkeypatch.setattr(assets, "_CATALOG", None)
+
+
 def test_real_size_models_build_on_meta_and_match_the_weight_files():
     """Parameter counts of the repo configs × 4 bytes = the pinned fp32 files (DiT 5.68 GB, VAE 508 MB)."""
     from vfebench import assets

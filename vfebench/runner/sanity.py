@@ -33,7 +33,9 @@ def clip_sizes(source, clip_ids) -> dict[str, tuple[int, int]]:
     for cid in clip_ids:
         try:
             info = probe(source.clip_path(cid))
-        except Exception:  # an unreadable clip fails later, with its own reason
+        except (
+            Exception
+        ):  # broad on purpose: an unreadable clip (any decoder error) fails later, with its own reason
             continue
         out[cid] = (info.height, info.width)
     return out

@@ -228,7 +228,7 @@ def run_ray(
     for k, ref in enumerate(refs):
         try:
             ray.get(ref)
-        except Exception as exc:  # a task that failed past its retries: the merge computes its units
+        except Exception as exc:  # broad on purpose: a Ray task failed past its retries (any error); the merge computes its units
             log(f"ray: shard {k}/{n} failed ({type(exc).__name__}); its units are computed by the merge")
     return _merge(cfg, log)
 
@@ -275,7 +275,9 @@ def run_slurm(
     for k, job in enumerate(jobs):
         try:
             job.result()
-        except Exception as exc:
+        except (
+            Exception
+        ) as exc:  # broad on purpose: a SLURM task failed (any error); the merge computes its units
             log(
                 f"slurm: task {k}/{array_size} failed ({type(exc).__name__}); its units are computed by the merge"
             )
