@@ -133,24 +133,22 @@ def main(args: argparse.Namespace) -> int:
     record = _load_record(rec_path)
     record.update({"schema": SCHEMA, "vfebench_version": __version__, "src": str(args.src)})
 
+    # one set of options for the recorded params and for every clip
+    opts: dict = {"max_frames": args.max_frames, "resample": args.resample}
     if args.aligned:
         from vfebench.faceregion import aligned_params
 
-        detector = None
-        params = aligned_params(args.size, max_frames=args.max_frames, resample=args.resample)
+        params = aligned_params(args.size, **opts)
     else:
-        detector = get_detector(args.detector)
-        params = clip_params(
-            args.size,
+        opts.update(
             scale=args.scale,
             fit=args.fit,
-            detector=detector,
+            detector=get_detector(args.detector),
             detect_every=args.detect_every,
             detect_size=args.detect_size or None,
-            max_frames=args.max_frames,
             min_face_ratio=args.min_face_ratio,
-            resample=args.resample,
         )
+        params = clip_params(args.size, **opts)
     ok = skipped = 0
     failed: list[tuple[str, str]] = []
     bar = tqdm(total=len(clips), unit="clip", disable=args.quiet, file=sys.stderr, dynamic_ncols=True)
@@ -187,30 +185,10 @@ def main(args: argparse.Namespace) -> int:
                         from vfebench.faceregion import prepare_aligned
 
                         res = prepare_aligned(
-                            path,
-                            dest,
-                            args.size,
-                            max_frames=args.max_frames,
-                            resample=args.resample,
-                            clip_id=cid,
-                            progress=fbar.update,
+                            path, dest, args.size, clip_id=cid, progress=fbar.update, **opts
                         )
                     else:
-                        res = prepare_clip(
-                            path,
-                            dest,
-                            args.size,
-                            scale=args.scale,
-                            fit=args.fit,
-                            detector=detector,
-                            detect_every=args.detect_every,
-                            detect_size=args.detect_size or None,
-                            max_frames=args.max_frames,
-                            min_face_ratio=args.min_face_ratio,
-                            resample=args.resample,
-                            clip_id=cid,
-                            progress=fbar.update,
-                        )
+                        res = prepare_clip(path, dest, args.size, clip_id=cid, progress=fbar.update, **opts)
                 res["seconds"] = round(time.perf_counter() - t0, 3)
                 if args.fps is not None:
                     res.update(fps=args.fps, fps_from="--fps")
@@ -232,8 +210,8 @@ def main(args: argparse.Namespace) -> int:
             bar.update(1)
     finally:
         bar.close()
-        if detector is not None:
-            detector.close()
+        if opts.get("detector") is not None:
+            opts["detector"].close()
     from vfebench.faceregion import UPSCALE_WARN, upscale_factor
 
     ups = []
