@@ -112,20 +112,7 @@ def _clip_vit_full(path: Path) -> None:
     torch.manual_seed(0)
     visual = build_clip_vit(768, 12, 32, 224, 512).eval()  # ViT-B/32
 
-    class Full(torch.nn.Module):
-        def __init__(self):
-            super().__init__()
-            self.visual = visual
-            self.logit_scale = torch.nn.Parameter(torch.ones([]))
-
-        def forward(self, x):
-            return self.visual(x) * self.logit_scale
-
-    with warnings.catch_warnings():
-        warnings.simplefilter("ignore")
-        torch.jit.save(
-            torch.jit.trace(Full().eval(), torch.randn(1, 3, 224, 224), check_trace=False), str(path)
-        )
+    _integration().save_clip_archive(visual, path, 224)
 
 
 def _fastervqa_full(path: Path) -> None:

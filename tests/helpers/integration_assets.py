@@ -190,7 +190,15 @@ def _clip_vit(path: Path) -> None:
         for p in visual.parameters():
             p.add_(0.02 * torch.randn_like(p))
 
-    class Full(torch.nn.Module):  # OpenAI's release holds the whole model; the image tower is `visual`
+    save_clip_archive(visual, path, 32)
+
+
+def save_clip_archive(visual, path: Path, size: int) -> None:
+    """Write a CLIP image tower the way OpenAI's release holds it: a TorchScript archive of the
+    whole model, with the tower as ``visual`` (traced on one ``size``² input)."""
+    import torch
+
+    class Full(torch.nn.Module):
         def __init__(self):
             super().__init__()
             self.visual = visual
@@ -202,7 +210,7 @@ def _clip_vit(path: Path) -> None:
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")
         torch.jit.save(
-            torch.jit.trace(Full().eval(), torch.randn(1, 3, 32, 32), check_trace=False), str(path)
+            torch.jit.trace(Full().eval(), torch.randn(1, 3, size, size), check_trace=False), str(path)
         )
 
 
