@@ -32,6 +32,8 @@ REPO = Path(__file__).resolve().parents[1]
 
 def _weights(folder: Path) -> dict[str, Path]:
     """Random LPIPS-Alex trunk + heads in the real file formats (tests/helpers/integration_assets.py)."""
+    import vfebench  # noqa: F401  (first: an editable install resolves after sys.path, so
+    # tests/vfebench would otherwise shadow the package as a namespace)
     sys.path.insert(0, str(REPO / "tests"))
     from helpers import integration_assets as ia
 

@@ -64,6 +64,8 @@ def _build_weights(folder: Path) -> dict[str, int]:
     import torch
     import torchvision
 
+    import vfebench  # noqa: F401  (first: an editable install resolves after sys.path, so
+    # tests/vfebench would otherwise shadow the package as a namespace)
     sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "tests"))
     from helpers import integration_assets as ia
 
@@ -107,6 +109,8 @@ def _register(folder: Path) -> None:
     """Pin the stand-ins (sha256 + size) in this process's catalogue, like the integration tests."""
     import pytest
 
+    import vfebench  # noqa: F401  (first: an editable install resolves after sys.path, so
+    # tests/vfebench would otherwise shadow the package as a namespace)
     sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "tests"))
     from helpers import integration_assets as ia
 

@@ -36,6 +36,8 @@ HERE = Path(__file__).resolve().parent
 
 
 def _integration():
+    import vfebench  # noqa: F401  (first: an editable install resolves after sys.path, so
+    # tests/vfebench would otherwise shadow the package as a namespace)
     sys.path.insert(0, str(HERE.parent / "tests"))
     from helpers import integration_assets
 
