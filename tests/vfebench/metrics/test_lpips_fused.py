@@ -83,5 +83,7 @@ def test_fused_distance_equals_unfused_formula(net, size):
         got = n(x, y).double().numpy()
         want = _unfused(tv, heads, x, y, net).double().numpy()
         same = n(x, x).numpy()
+    # the net is channels-last, the written-out formula runs torchvision in the default layout
+    assert n.features[0].weight.is_contiguous(memory_format=torch.channels_last)
     assert np.allclose(got, want, rtol=1e-5, atol=1e-7), (got, want)
     assert np.all(same == 0)

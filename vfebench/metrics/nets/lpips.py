@@ -21,6 +21,13 @@ initialisation that the loaded weights would overwrite. The forward pass is fuse
 channel norms, the difference of the unit-normalised activations, its square and the weighted
 channel sum are done layer by layer without keeping the normalised taps (equal to the unfused
 formula up to float32 rounding; ``tests/vfebench/metrics/test_lpips_fused.py``).
+
+The trunk and its activations are kept channels-last (NHWC in memory; shapes unchanged): oneDNN's
+convolutions run on that layout without reordering, and the channel norms reduce over contiguous
+memory. Measured on the 2-core CPU, VGG16 at 4 pairs of 512²: 20–38 % faster than the default
+layout (4 alternating runs, under load), distances equal within float32 rounding (largest relative
+difference 9.4e-8), the size of the difference between two CPUs' kernels, so the metric version
+is unchanged.
 """
 
 from __future__ import annotations
@@ -103,11 +110,12 @@ class LPIPSNet(nn.Module):
         self.lins.load_state_dict(lin, strict=True, assign=True)
         for p in self.parameters():
             p.requires_grad_(False)
+        self.features.to(memory_format=torch.channels_last)
 
     def forward(self, x: torch.Tensor, y: torch.Tensor) -> torch.Tensor:
         """``B×3×H×W`` inputs in [−1, 1] → ``B`` LPIPS distances (fused per tap, see module doc)."""
         n = x.shape[0]
-        h = (torch.cat([x, y], 0) - self.shift) / self.scale
+        h = ((torch.cat([x, y], 0) - self.shift) / self.scale).contiguous(memory_format=torch.channels_last)
         val: torch.Tensor | None = None
         start = 0
         for lin, end in zip(self.lins, self.taps):
