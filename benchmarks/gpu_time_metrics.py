@@ -37,6 +37,7 @@ HERE = Path(__file__).resolve().parent
 
 def _integration():
     import vfebench  # noqa: F401  (first: an editable install resolves after sys.path, so
+
     # tests/vfebench would otherwise shadow the package as a namespace)
     sys.path.insert(0, str(HERE.parent / "tests"))
     from helpers import integration_assets
@@ -52,9 +53,9 @@ def _save_state(net, path: Path) -> None:
 
 
 def _ir_se50():
-    from vfebench.metrics.features import arcface
+    from vfebench.metrics.nets import ir_se
 
-    net = arcface.build_ir_se().eval()  # IR-SE50 widths/units
+    net = ir_se.build_ir_se().eval()  # IR-SE50 widths/units
     _integration().randomise(net)
     return net
 
@@ -109,7 +110,7 @@ def _clip_rn50_full(path: Path) -> None:
 def _clip_vit_full(path: Path) -> None:
     import torch
 
-    from vfebench.metrics.features.clip_vit import build_clip_vit
+    from vfebench.metrics.nets.clip_vit import build_clip_vit
 
     torch.manual_seed(0)
     visual = build_clip_vit(768, 12, 32, 224, 512).eval()  # ViT-B/32
