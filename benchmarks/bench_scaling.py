@@ -32,10 +32,9 @@ REPO = Path(__file__).resolve().parents[1]
 
 def _weights(folder: Path) -> dict[str, Path]:
     """Random LPIPS-Alex trunk + heads in the real file formats (tests/helpers/integration_assets.py)."""
-    import vfebench  # noqa: F401  (first: an editable install resolves after sys.path, so
-    # tests/vfebench would otherwise shadow the package as a namespace)
-    sys.path.insert(0, str(REPO / "tests"))
-    from helpers import integration_assets as ia
+    from _testhelpers import integration_assets as _ia
+
+    ia = _ia()
 
     out = {}
     for name, fn in (("tv_alexnet", "trunk.pth"), ("lpips_alex_v01", "heads.pth")):

@@ -63,12 +63,9 @@ def _build_weights(folder: Path) -> dict[str, int]:
 
     import torch
     import torchvision
+    from _testhelpers import integration_assets as _ia
 
-    import vfebench  # noqa: F401  (first: an editable install resolves after sys.path, so
-
-    # tests/vfebench would otherwise shadow the package as a namespace)
-    sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "tests"))
-    from helpers import integration_assets as ia
+    ia = _ia()
 
     from vfebench import assets
     from vfebench.metrics.nets import clip_vit, ir_se
@@ -109,12 +106,9 @@ def _build_weights(folder: Path) -> dict[str, int]:
 def _register(folder: Path) -> None:
     """Pin the stand-ins (sha256 + size) in this process's catalogue, like the integration tests."""
     import pytest
+    from _testhelpers import integration_assets as _ia
 
-    import vfebench  # noqa: F401  (first: an editable install resolves after sys.path, so
-
-    # tests/vfebench would otherwise shadow the package as a namespace)
-    sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "tests"))
-    from helpers import integration_assets as ia
+    ia = _ia()
 
     from vfebench import assets
 

@@ -24,7 +24,6 @@ from __future__ import annotations
 import argparse
 import os
 import statistics
-import sys
 import tempfile
 import time
 import warnings
@@ -36,11 +35,9 @@ HERE = Path(__file__).resolve().parent
 
 
 def _integration():
-    import vfebench  # noqa: F401  (first: an editable install resolves after sys.path, so
+    from _testhelpers import integration_assets as _ia
 
-    # tests/vfebench would otherwise shadow the package as a namespace)
-    sys.path.insert(0, str(HERE.parent / "tests"))
-    from helpers import integration_assets
+    integration_assets = _ia()
 
     return integration_assets
 
