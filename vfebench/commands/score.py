@@ -54,6 +54,8 @@ def resolve_clips(path: str | Path, role: str) -> dict[str, Path]:
 
 
 def pair_clips(pred: dict[str, Path], gt: dict[str, Path] | None) -> list[tuple[str, Path, Path | None]]:
+    """``(clip id, pred path, gt path or None)`` per prediction clip: matched by id, or the one
+    clip on each side paired whatever their names; a prediction without its GT is an error."""
     from vfebench.errors import InputError
 
     if gt is None:

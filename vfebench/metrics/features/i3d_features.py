@@ -103,7 +103,8 @@ class I3DExtractor:
 
 
 def check_equal_features(a, b, x) -> float:
-    """Max abs difference between two I3D modules' logits on ``x``."""
+    """Max abs difference between two I3D modules' logits on ``x`` (``B×3×T×224×224`` float32 in
+    [−1, 1], both modules called as the StyleGAN-V detector); a float ≥ 0."""
     import torch
 
     with torch.inference_mode():

@@ -126,6 +126,8 @@ def _clip_to_image(boxes: np.ndarray, shape: tuple[int, ...]) -> None:
 
 
 def pyramid_scales(h: int, w: int, min_face: float = MIN_FACE, factor: float = FACTOR) -> list[float]:
+    """Image scales of the P-Net pyramid for an ``h×w`` image: ``(12/min_face)·factor^k`` while
+    the scaled shorter side stays ``> 12`` px (the reference's strict comparison), largest first."""
     m = 12.0 / min_face
     length = min(h, w) * m
     scales = []

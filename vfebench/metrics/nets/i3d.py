@@ -55,6 +55,8 @@ def _same_pad(size: int, k: int, s: int) -> list[int]:
 
 
 def same_pad_3d(x: torch.Tensor, k: list[int], s: list[int], value: float) -> torch.Tensor:
+    """TensorFlow ``SAME`` padding of a ``B×C×T×H×W`` tensor for kernel ``k`` and stride ``s``
+    (per axis ``(T, H, W)``), filled with ``value``; extra padding goes after, as in TF."""
     t, h, w = x.shape[2], x.shape[3], x.shape[4]
     pt = _same_pad(t, k[0], s[0])
     ph = _same_pad(h, k[1], s[1])
@@ -156,6 +158,8 @@ class InceptionI3d(nn.Module):
         self.logits = Unit3D(cin, num_classes, [1, 1, 1], bn=False, bias=True)
 
     def extract(self, x: torch.Tensor) -> torch.Tensor:
+        """Pre-softmax logits: ``B×3×T×H×W`` float32 in [−1, 1] → ``B×num_classes`` (mean over the
+        remaining time and space positions)."""
         x = self.Conv3d_1a_7x7(x)
         x = self.MaxPool3d_2a_3x3(x)
         x = self.Conv3d_2b_1x1(x)

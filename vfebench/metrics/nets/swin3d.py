@@ -52,6 +52,7 @@ def window_partition(x: torch.Tensor, ws: tuple[int, int, int]) -> torch.Tensor:
 def window_reverse(
     win: torch.Tensor, ws: tuple[int, int, int], b: int, d: int, h: int, w: int
 ) -> torch.Tensor:
+    """Inverse of :func:`window_partition`: ``(B·nW)×N×C`` windows → ``B×D×H×W×C``."""
     x = win.view(b, d // ws[0], h // ws[1], w // ws[2], ws[0], ws[1], ws[2], -1)
     return x.permute(0, 1, 4, 2, 5, 3, 6, 7).reshape(b, d, h, w, -1)
 
