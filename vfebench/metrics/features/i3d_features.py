@@ -66,6 +66,7 @@ class I3DExtractor:
         self.device = device
         self.info: dict[str, Any] = {"backend": backend}
         ts = load_i3d_torchscript(path, device)
+        self.model: torch.nn.Module  # the TorchScript detector or our InceptionI3d
         if backend == "torchscript":
             self.model = ts
             return

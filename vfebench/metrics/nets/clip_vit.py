@@ -45,11 +45,12 @@ class ResidualAttentionBlock(nn.Module):
         self.mlp.add_module("c_proj", nn.Linear(4 * width, width))
 
     def forward(self, x: torch.Tensor) -> torch.Tensor:
+        c_fc, c_proj = self.mlp  # named mlp.c_fc / mlp.c_proj, as OpenAI's weights
         h = self.ln_1(x)
         x = x + self.attn(h, h, h, need_weights=False)[0]
-        h = self.mlp.c_fc(self.ln_2(x))
+        h = c_fc(self.ln_2(x))
         h = h * torch.sigmoid(1.702 * h)
-        return x + self.mlp.c_proj(h)
+        return x + c_proj(h)
 
 
 class Transformer(nn.Module):
