@@ -38,7 +38,7 @@ def main() -> int:
     torch.set_num_threads(args.threads)
     from vfebench.metrics import build_metric
     from vfebench.metrics.base import FeatureStore, ScoreContext
-    from vfebench.metrics.features import arcface, clip_vit
+    from vfebench.metrics.nets import clip_vit, ir_se
     from vfebench.video import Clip
 
     img = cv2.resize(data.astronaut(), (512, 512), interpolation=cv2.INTER_AREA)
@@ -56,7 +56,7 @@ def main() -> int:
 
     with tempfile.TemporaryDirectory() as tmp:
         tmp = Path(tmp)
-        torch.save(arcface.build_ir_se().state_dict(), tmp / "ir_se50.pth")
+        torch.save(ir_se.build_ir_se().state_dict(), tmp / "ir_se50.pth")
         torch.save(
             {
                 "visual." + k: v

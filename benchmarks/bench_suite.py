@@ -68,7 +68,7 @@ def _build_weights(folder: Path) -> dict[str, int]:
     ia = _ia()
 
     from vfebench import assets
-    from vfebench.metrics.features import arcface, clip_vit
+    from vfebench.metrics.nets import clip_vit, ir_se
 
     folder.mkdir(parents=True, exist_ok=True)
     counts: dict[str, int] = {}
@@ -87,7 +87,7 @@ def _build_weights(folder: Path) -> dict[str, int]:
     )
     ia.BUILDERS["lpips_vgg_v01"](dest("lpips_vgg_v01"))
     counts["LPIPS v0.1 VGG heads"] = 1472
-    ir = arcface.build_ir_se().eval()  # the real IR-SE50 (widths/units of model_ir_se50.pth)
+    ir = ir_se.build_ir_se().eval()  # the real IR-SE50 (widths/units of model_ir_se50.pth)
     ia.randomise(ir)
     torch.save(ir.state_dict(), dest("arcface_ir_se50"))
     counts["IR-SE50 (arcface_ir_se50)"] = sum(p.numel() for p in ir.parameters())
@@ -283,9 +283,9 @@ def child_reference(work: Path, metrics: list[str], device: str) -> dict:
                     )
                     vals.append(float(d))
         elif m == "musiq":
-            from vfebench.metrics.musiq import MUSIQ
+            from vfebench.metrics.nets.musiq import build_musiq
 
-            net = MUSIQ.build(assets.load_torch_state_dict(assets.asset_path("musiq_koniq"))).to(device)
+            net = build_musiq(assets.load_torch_state_dict(assets.asset_path("musiq_koniq"))).to(device)
             with torch.no_grad():
                 vals = [
                     float(net(torch.from_numpy(p).permute(2, 0, 1)[None].float().to(device) / 255.0))
@@ -294,7 +294,8 @@ def child_reference(work: Path, metrics: list[str], device: str) -> dict:
         elif m == "ids":
             import facenet_pytorch
 
-            from vfebench.metrics.features.arcface import align_faces, load_ir_se, to_arcface_input
+            from vfebench.metrics.features.arcface import align_faces, to_arcface_input
+            from vfebench.metrics.nets.ir_se import load_ir_se
 
             det = facenet_pytorch.MTCNN(
                 keep_all=True,
@@ -342,10 +343,11 @@ def child_reference(work: Path, metrics: list[str], device: str) -> dict:
             fm.close()
         elif m == "facecons":
             from vfebench.metrics.features import clip_vit
+            from vfebench.metrics.nets.clip_vit import build_clip_vit, read_clip_state_dict
 
-            sd = clip_vit._read_state_dict(assets.asset_path("clip_vit_b32"))
+            sd = read_clip_state_dict(assets.asset_path("clip_vit_b32"))
             sd = {k[7:]: x for k, x in sd.items() if k.startswith("visual.")}
-            net = clip_vit.build_clip_vit(768, 12, 32, 224, 512)  # randomly initialised, then loaded
+            net = build_clip_vit(768, 12, 32, 224, 512)  # randomly initialised, then loaded
             net.load_state_dict(sd)
             net = net.eval().to(device)
             with torch.no_grad():
@@ -431,17 +433,18 @@ def child_floor(work: Path, metrics: list[str], device: str) -> dict:
             with torch.inference_mode():
                 t[m] = best(lambda s, e: net(x[s:e], y[s:e]), (1, 8) if device == "cpu" else (8, 33))
         elif m == "musiq":
-            from vfebench.metrics.musiq import MUSIQ
+            from vfebench.metrics.nets.musiq import build_musiq
 
-            net = MUSIQ.build(assets.load_torch_state_dict(assets.asset_path("musiq_koniq"))).to(device)
+            net = build_musiq(assets.load_torch_state_dict(assets.asset_path("musiq_koniq"))).to(device)
             x = torch.from_numpy(pred).permute(0, 3, 1, 2).float().to(device) / 255.0
             with torch.inference_mode():
                 t[m] = best(lambda s, e: net(x[s:e]), (1,) if device == "cpu" else (1, 8))
         elif m == "ids":
             import facenet_pytorch
 
-            from vfebench.metrics.features.arcface import align_faces, load_ir_se, to_arcface_input
+            from vfebench.metrics.features.arcface import align_faces, to_arcface_input
             from vfebench.metrics.features.faces import frames_512
+            from vfebench.metrics.nets.ir_se import load_ir_se
 
             det = facenet_pytorch.MTCNN(
                 keep_all=True,
@@ -485,8 +488,9 @@ def child_floor(work: Path, metrics: list[str], device: str) -> dict:
             fm.close()
         elif m == "facecons":
             from vfebench.metrics.features import clip_vit
+            from vfebench.metrics.nets.clip_vit import load_clip_vit
 
-            net = clip_vit.load_clip_vit(assets.asset_path("clip_vit_b32"), device)
+            net = load_clip_vit(assets.asset_path("clip_vit_b32"), device)
             x = clip_vit.preprocess_clean(pred, 224).to(device)
             with torch.no_grad():
                 t[m] = best(lambda s, e: net(x[s:e]), (8, n))

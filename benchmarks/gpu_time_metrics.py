@@ -50,9 +50,9 @@ def _save_state(net, path: Path) -> None:
 
 
 def _ir_se50():
-    from vfebench.metrics.features import arcface
+    from vfebench.metrics.nets import ir_se
 
-    net = arcface.build_ir_se().eval()  # IR-SE50 widths/units
+    net = ir_se.build_ir_se().eval()  # IR-SE50 widths/units
     _integration().randomise(net)
     return net
 
@@ -107,7 +107,7 @@ def _clip_rn50_full(path: Path) -> None:
 def _clip_vit_full(path: Path) -> None:
     import torch
 
-    from vfebench.metrics.features.clip_vit import build_clip_vit
+    from vfebench.metrics.nets.clip_vit import build_clip_vit
 
     torch.manual_seed(0)
     visual = build_clip_vit(768, 12, 32, 224, 512).eval()  # ViT-B/32

@@ -70,9 +70,9 @@ def tiny_ir_se_file(path: Path) -> Path:
     """A tiny IR-SE (widths 8–32, units 1-2-1-1) state dict saved with ``torch.save`` at ``path``."""
     import torch
 
-    from vfebench.metrics.features import arcface
+    from vfebench.metrics.nets import ir_se
 
-    net = arcface.build_ir_se(widths=(8, 16, 24, 32), units=(1, 2, 1, 1))
+    net = ir_se.build_ir_se(widths=(8, 16, 24, 32), units=(1, 2, 1, 1))
     randomise(net, seed=0)
     path.parent.mkdir(parents=True, exist_ok=True)
     torch.save(net.state_dict(), path)
@@ -138,9 +138,9 @@ def _clip_rn50(path: Path) -> None:
 
 
 def _tiny_ir_se(units=(1, 1, 1, 1)):
-    from vfebench.metrics.features import arcface
+    from vfebench.metrics.nets import ir_se
 
-    net = arcface.build_ir_se(widths=(8, 16, 24, 32), units=units).eval()
+    net = ir_se.build_ir_se(widths=(8, 16, 24, 32), units=units).eval()
     randomise(net)
     return net
 
@@ -182,7 +182,7 @@ def _fan(path: Path) -> None:
 def _clip_vit(path: Path) -> None:
     import torch
 
-    from vfebench.metrics.features.clip_vit import build_clip_vit
+    from vfebench.metrics.nets.clip_vit import build_clip_vit
 
     torch.manual_seed(0)
     visual = build_clip_vit(64, 2, 8, 32, 16).eval()

@@ -8,8 +8,9 @@ Metric specs are ``name``, ``name:mode`` (e.g. ``lpips:bfvr``) or ``name[:mode]:
 (e.g. ``akd:backend=fan68``); see ``vfebench ls metrics``.
 
 Output: a table with one row per clip and the mean over clips (display units, e.g. AKD* ×1000),
-or ``--json``: per metric its identity (version, mode, options, sha256 of the weights used),
-raw and display means, and the per-clip results. A clip or metric that cannot be scored
+or ``--json``: per metric its display metadata (name, direction, scale, precision), identity
+(version, mode, options, sha256 of the weights used), raw and display means, and the per-clip
+results. A clip or metric that cannot be scored
 (different sizes or frame counts, an unreadable file, a metric that cannot run on that input)
 is listed under ``failures`` with its reason and the rest is still scored; the exit status is
 then 1 (0 when everything was scored, 2 for bad options). Scoring goes through the same engine
@@ -53,6 +54,8 @@ def resolve_clips(path: str | Path, role: str) -> dict[str, Path]:
 
 
 def pair_clips(pred: dict[str, Path], gt: dict[str, Path] | None) -> list[tuple[str, Path, Path | None]]:
+    """``(clip id, pred path, gt path or None)`` per prediction clip: matched by id, or the one
+    clip on each side paired whatever their names; a prediction without its GT is an error."""
     from vfebench.errors import InputError
 
     if gt is None:
@@ -169,6 +172,7 @@ def score(
             "display": m.display or m.name,
             "higher_is_better": m.higher_is_better,
             "scale": m.scale,
+            "precision": int(m.precision),  # decimals of the display value (after ``scale``)
             "identity": m.identity(),
             "mean": json_value(mean),  # ±inf as "inf" so the JSON stays strict
             "display_mean": None if mean is None else json_value(m.display_value(from_json_value(mean))),
@@ -184,6 +188,9 @@ def score(
 
 
 def format_table(doc: dict) -> str:
+    """The table of a :func:`score` document: one row per clip and the mean, each metric in
+    display units (``value × scale``) with the decimals its entry carries (``precision``, the
+    metric's own attribute, so a metric key with a mode or options formats like its name)."""
     from vfebench.metrics.base import from_json_value
 
     names = list(doc["metrics"])
@@ -202,7 +209,7 @@ def format_table(doc: dict) -> str:
         v = from_json_value(v)
         if math.isinf(v):
             return "∞ (identical)" if v > 0 else "-∞"
-        return f"{v * m['scale']:.{_precision(n)}f}"
+        return f"{v * m['scale']:.{int(m['precision'])}f}"
 
     for i, cid in enumerate(doc["clips"]):
         cells = [doc["metrics"][n]["clips"][i] for n in names]
@@ -215,16 +222,6 @@ def format_table(doc: dict) -> str:
             lines.append("  ".join("-" * w for w in widths))
         lines.append("  ".join(c.ljust(w) for c, w in zip(r, widths)).rstrip())
     return "\n".join(lines)
-
-
-def _precision(name: str) -> int:
-    from vfebench.errors import UnknownNameError
-    from vfebench.metrics import METRICS
-
-    try:
-        return int(METRICS.get(name.partition(":")[0]).precision)
-    except (UnknownNameError, ImportError):  # a metric of another checkout / plug-in: default
-        return 4
 
 
 def main(args: argparse.Namespace) -> int:

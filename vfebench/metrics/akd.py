@@ -71,7 +71,8 @@ class AKD(FaceMetric):
 
     def _fan(self, clip: Clip, ctx: ScoreContext) -> dict[str, np.ndarray]:
         from vfebench.metrics.features.faces import MTCNN_VERSION, _weights_tag, frames_512
-        from vfebench.metrics.features.fan import FAN_VERSION, fan_landmarks, load_fan
+        from vfebench.metrics.features.fan import FAN_VERSION, fan_landmarks
+        from vfebench.metrics.nets.fan import load_fan
 
         w = self.require_weights()
         det = self.analysis.mtcnn(clip, ctx.features)

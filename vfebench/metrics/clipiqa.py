@@ -6,7 +6,7 @@ embedding interpolation), CLIP mean/std normalisation, cosine logits against fiv
 prompt pairs (Good/bad image, Sharp/blurry image, sharp/blurry edges, High/low resolution
 image, Noise-free/noisy image); score = mean over pairs of softmax P(positive) ∈ [0, 1].
 
-Backend: pyiqa's ``CLIPIQA`` forward and CLIP definition, fed by vfebench's loading path: the
+Backend (:mod:`vfebench.metrics.nets.clipiqa`): pyiqa's ``CLIPIQA`` forward and CLIP definition, fed by vfebench's loading path: the
 pinned asset ``clip_rn50`` (sha256-verified) is read by
 :func:`vfebench.assets.load_torch_state_dict` (OpenAI's TorchScript archive via
 ``torch.jit.load``, or a plain state dict with ``weights_only=True``) and given to pyiqa's
@@ -60,41 +60,15 @@ class CLIPIQA(FrameMetric):
         super().__init__(mode, **options)
         self._net: Any = None  # built on first use
 
-    @staticmethod
-    def build(state_dict: dict[str, Any]):
-        """pyiqa's CLIPIQA (``model_type='clipiqa'``) around a CLIP built from ``state_dict``.
-
-        The CLIP is made by pyiqa's ``build_model`` (fp16 rounding, then fp32 as pyiqa does
-        on CPU); the module attributes are those pyiqa's ``CLIPIQA.__init__`` sets, so its own
-        ``forward`` runs unchanged.
-        """
-        require("pyiqa", extra="pyiqa", purpose="CLIP-IQA")
-        import torch
-        from pyiqa.archs.clip_imports import clip
-        from pyiqa.archs.clip_model import build_model
-        from pyiqa.archs.clipiqa_arch import CLIPIQA as _Arch
-        from pyiqa.archs.constants import OPENAI_CLIP_MEAN, OPENAI_CLIP_STD
-
-        model = build_model(dict(state_dict)).float().eval()
-        for p in model.parameters():
-            p.requires_grad_(False)
-        net = _Arch.__new__(_Arch)
-        torch.nn.Module.__init__(net)
-        net.clip_model = [model]
-        net.prompt_pairs = clip.tokenize([t for pair in PROMPTS for t in pair])
-        net.model_type = "clipiqa"
-        net.pos_embedding = False
-        net.default_mean = torch.Tensor(OPENAI_CLIP_MEAN).view(1, 3, 1, 1)
-        net.default_std = torch.Tensor(OPENAI_CLIP_STD).view(1, 3, 1, 1)
-        return net.eval()
-
     def setup(self, device: str = "cpu") -> None:
         from vfebench import assets
 
         path = self.weights_file()  # weights=PATH or the verified asset; fail fast, before torch
         require("torch", purpose="CLIP-IQA")
+        from vfebench.metrics.nets.clipiqa import build_clipiqa
+
         sd = assets.load_torch_state_dict(path)
-        self._net = self.build(sd)
+        self._net = build_clipiqa(sd, PROMPTS)
         self._net.clip_model[0].to(device)
         super().setup(device)
 

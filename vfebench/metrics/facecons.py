@@ -2,7 +2,8 @@
 
 Reference: EvalCrafter ``metrics/Scores_with_CLIP/Scores_with_CLIP.py``
 (``calculate_face_consistency_score``). CLIP ViT-B/32 image features of whole frames
-(:mod:`vfebench.metrics.features.clip_vit`), L2-normalised; clip value
+(network :mod:`vfebench.metrics.nets.clip_vit`, preprocessing
+:mod:`vfebench.metrics.features.clip_vit`), L2-normalised; clip value
 ``mean_{t≥1} cos(f_t, f_0)``; set = mean over clips. No reference needed; higher is steadier
 (paper: VividFace 0.8111 on VFHQ-test, 0.7665 on RFV-LQ). A one-frame clip is NaN.
 

@@ -37,7 +37,6 @@ asset; its sha256 is recorded), ``batch_size`` (samplings per forward, default 4
 
 from __future__ import annotations
 
-from pathlib import Path
 from typing import Any, ClassVar
 
 import numpy as np
@@ -49,46 +48,6 @@ from vfebench.video import Clip
 
 MEAN = (123.675, 116.28, 103.53)
 STD = (58.395, 57.12, 57.375)
-
-
-def load_checkpoint_state_dict(path: str | Path) -> dict[str, Any]:
-    """The ``state_dict`` of an official FAST-VQA checkpoint, loaded with ``weights_only=True``.
-
-    The official files are ``{"state_dict": ..., "validation_results": ...}`` where the latter
-    may hold numpy scalars; exactly those numpy reconstructors (scalar, dtype) are allowed, nothing
-    else. Accepts a bare state dict too.
-    """
-    import torch
-
-    from vfebench.assets import load_torch_state_dict
-    from vfebench.errors import AssetHashError
-
-    path = Path(path)
-    try:
-        obj = load_torch_state_dict(path)
-    except AssetHashError:
-        allowed: list[Any] = [np.dtype, type(np.dtype(np.float64)), type(np.dtype(np.float32))]
-        try:
-            from numpy.core.multiarray import scalar  # type: ignore[attr-defined]
-
-            allowed.append(scalar)
-        except ImportError:  # numpy >= 2
-            from numpy._core.multiarray import scalar  # type: ignore[no-redef,attr-defined]
-
-            allowed.append(scalar)
-        try:
-            with torch.serialization.safe_globals(allowed):
-                obj = torch.load(str(path), map_location="cpu", weights_only=True)
-        except Exception as exc:  # broad on purpose: torch.load raises many types for a bad file
-            raise AssetHashError(
-                f"{path}: refusing to load: not a plain FAST-VQA checkpoint ({exc}). vfebench never "
-                "unpickles arbitrary objects."
-            ) from exc
-    if isinstance(obj, dict) and "state_dict" in obj and isinstance(obj["state_dict"], dict):
-        obj = obj["state_dict"]
-    if not isinstance(obj, dict) or not all(isinstance(v, torch.Tensor) for v in obj.values()):
-        raise AssetHashError(f"{path}: expected a checkpoint with a 'state_dict' of tensors")
-    return obj
 
 
 class FasterVQA(Metric):
@@ -140,7 +99,7 @@ class FasterVQA(Metric):
         from vfebench.utils import require
 
         torch = require("torch", "video", "FasterVQA")
-        from vfebench.metrics.nets.swin3d import build_from_official
+        from vfebench.metrics.nets.swin3d import build_from_official, load_checkpoint_state_dict
 
         path = self.weights_file()
         self.net = build_from_official(load_checkpoint_state_dict(path), str(path)).to(torch.device(device))

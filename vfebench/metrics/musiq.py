@@ -1,6 +1,7 @@
 """MUSIQ (KonIQ-10k) metric (no reference): per frame → mean per clip → mean over clips.
 
-Backend: pyiqa 0.1.16's architecture class ``pyiqa.archs.musiq_arch.MUSIQ`` (the pyiqa
+Backend (:mod:`vfebench.metrics.nets.musiq`): pyiqa 0.1.16's architecture class
+``pyiqa.archs.musiq_arch.MUSIQ`` (the pyiqa
 ``musiq`` metric: KonIQ checkpoint, patch 32, hash grid 10, scales = full resolution + longer
 side 224 and 384, input mapped to [−1, 1]). vfebench builds it **without** its own loading
 (``pretrained=False``, so pyiqa never downloads) and loads the checkpoint itself: the pinned
@@ -21,10 +22,6 @@ from vfebench.metrics import reduced_precision
 from vfebench.metrics.base import FrameMetric, PaperColumn
 from vfebench.metrics.frames import frames_to_tensor
 from vfebench.utils import require
-
-
-def strip_module_prefix(sd: dict[str, Any]) -> dict[str, Any]:
-    return {(k[7:] if k.startswith("module.") else k): v for k, v in sd.items()}
 
 
 class MUSIQ(FrameMetric):
@@ -57,23 +54,15 @@ class MUSIQ(FrameMetric):
         reduced_precision.normalise_precision(self.options, self.name)
         self._net: Any = None  # built on first use
 
-    @staticmethod
-    def build(state_dict: dict[str, Any]):
-        """pyiqa's MUSIQ (KonIQ configuration) with ``state_dict`` loaded strictly."""
-        require("pyiqa", extra="pyiqa", purpose="MUSIQ")
-        from pyiqa.archs.musiq_arch import MUSIQ as _Arch
-
-        net = _Arch(num_class=1, pretrained=False, pretrained_model_path=None)
-        net.load_state_dict(strip_module_prefix(state_dict), strict=True)
-        return net.eval()
-
     def setup(self, device: str = "cpu") -> None:
         from vfebench import assets
 
         path = self.weights_file()  # weights=PATH or the verified asset; fail fast, before torch
         require("torch", purpose="MUSIQ")
+        from vfebench.metrics.nets.musiq import build_musiq
+
         sd = assets.load_torch_state_dict(path)
-        self._net = self.build(sd).to(device)
+        self._net = build_musiq(sd).to(device)
         # batching only pays off on GPUs: on CPU one frame at a time was ~15% faster at 512×512
         # (benchmarks/bench_image_metrics.py); an explicit batch_size option wins
         self._device_batch_size = 1 if str(device) == "cpu" else 8

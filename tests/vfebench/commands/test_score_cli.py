@@ -62,6 +62,25 @@ def test_score_table_output(dirs, capsys):
     assert out[1].split()[1] == f"{a_psnr:.2f}"
 
 
+def test_table_precision_comes_from_the_metric_entry(dirs):
+    """The decimals are the metric's ``precision`` carried in the document (whatever the key,
+    e.g. a spec with options), not looked up again from a metric key."""
+    from vfebench.commands.score import format_table, score
+    from vfebench.metrics.psnr import PSNR
+    from vfebench.metrics.ssim import SSIM
+
+    pred, gt, data = dirs
+    doc = score(pred, gt, "psnr,ssim:crop_border=2")
+    assert list(doc["metrics"]) == ["psnr", "ssim:crop_border=2"]
+    assert doc["metrics"]["psnr"]["precision"] == PSNR.precision
+    assert doc["metrics"]["ssim:crop_border=2"]["precision"] == SSIM.precision
+    doc["metrics"]["psnr"]["precision"] = 5
+    doc["metrics"]["ssim:crop_border=2"]["precision"] = 1
+    row_a = format_table(doc).splitlines()[1].split()
+    assert row_a[1] == f"{float(np.mean(psnr(*data['a']))):.5f}"
+    assert len(row_a[2].partition(".")[2]) == 1
+
+
 def test_single_clips_pair_whatever_their_names(dirs, capsys, tmp_path):
     pred, gt, data = dirs
     assert (

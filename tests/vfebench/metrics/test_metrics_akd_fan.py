@@ -12,7 +12,8 @@ from vfebench.datasets.demo import render_demo_clip  # noqa: E402
 from vfebench.errors import InputError  # noqa: E402
 from vfebench.metrics import build_metric  # noqa: E402
 from vfebench.metrics.base import FeatureStore, ScoreContext  # noqa: E402
-from vfebench.metrics.features.fan import fan_landmarks, fan_stacks, load_fan  # noqa: E402
+from vfebench.metrics.features.fan import fan_landmarks  # noqa: E402
+from vfebench.metrics.nets.fan import fan_stacks, load_fan  # noqa: E402
 from vfebench.video import Clip  # noqa: E402
 
 

@@ -26,6 +26,8 @@ from vfebench.assets import asset_dir  # noqa: E402
 from vfebench.metrics import build_metric  # noqa: E402
 from vfebench.metrics.base import FeatureStore, ScoreContext  # noqa: E402
 from vfebench.metrics.features import arcface, clip_vit  # noqa: E402
+from vfebench.metrics.nets import clip_vit as clip_vit_net  # noqa: E402
+from vfebench.metrics.nets import ir_se  # noqa: E402
 from vfebench.video import Clip  # noqa: E402
 
 torch.set_num_threads(1)
@@ -47,7 +49,7 @@ def _randomise(net) -> None:
 
 # ----------------------------------------------------------------------------- IR-SE50
 def test_ir_se50_layout_matches_reference_names():
-    sd = arcface.build_ir_se().state_dict()
+    sd = ir_se.build_ir_se().state_dict()
     body = {int(k.split(".")[1]) for k in sd if k.startswith("body.")}
     assert len(body) == 3 + 4 + 14 + 3
     assert sd["input_layer.0.weight"].shape == (64, 3, 3, 3)
@@ -56,7 +58,7 @@ def test_ir_se50_layout_matches_reference_names():
     assert sd["body.3.shortcut_layer.0.weight"].shape == (128, 64, 1, 1)
     assert sd["output_layer.3.weight"].shape == (512, 512 * 7 * 7)
     assert sd["output_layer.4.running_var"].shape == (512,)
-    assert arcface._infer_arch(sd) == ([64, 128, 256, 512], [3, 4, 14, 3])
+    assert ir_se.infer_ir_se_arch(sd) == ([64, 128, 256, 512], [3, 4, 14, 3])
 
 
 def test_alignment_puts_landmarks_on_template_within_1px():
@@ -113,7 +115,7 @@ def test_ids_through_asset_loading_path(face512, pin_local_asset):
         fa.mtcnn(Clip(f"x{i}", f[None]), FeatureStore())["lm5"][0] for i, f in enumerate((shifted, face512))
     ]
     faces = np.concatenate([arcface.align_faces(f[None], p[None]) for f, p in zip((shifted, face512), lm)])
-    net = arcface.load_ir_se(asset_dir() / "model_ir_se50.pth")
+    net = ir_se.load_ir_se(asset_dir() / "model_ir_se50.pth")
     with torch.no_grad():
         e = net(arcface.to_arcface_input(faces)).numpy()
     assert r.per_frame[1] == pytest.approx(float(e[0] @ e[1]), abs=1e-4)
@@ -159,7 +161,7 @@ def test_ids_missing_weights_names_the_fix(face512):
 def test_ids_insightface_backend_onnx(tmp_path, face512):
     pytest.importorskip("onnxruntime")
     pytest.importorskip("onnx")
-    net = arcface.build_ir_se(widths=(8, 16, 24, 32), units=(1, 1, 1, 1)).eval()
+    net = ir_se.build_ir_se(widths=(8, 16, 24, 32), units=(1, 1, 1, 1)).eval()
     _randomise(net)
 
     class Raw(torch.nn.Module):  # insightface models take (x−127.5)/127.5 and return raw features
@@ -213,7 +215,7 @@ def test_clip_vit_matches_transformers_safetensors(tmp_path):
     hf = _hf_tiny()
     path = tmp_path / "clip_tiny.safetensors"
     save_file({k: v.contiguous() for k, v in hf.state_dict().items()}, str(path))
-    net = clip_vit.load_clip_vit(path)
+    net = clip_vit_net.load_clip_vit(path)
     x = torch.randn(3, 3, 32, 32)
     with torch.no_grad():
         ref = hf(pixel_values=x).image_embeds
@@ -223,8 +225,8 @@ def test_clip_vit_matches_transformers_safetensors(tmp_path):
 
 def test_clip_vit_torchscript_archive_and_facecons(tmp_path, face512):
     hf = _hf_tiny()
-    sd = clip_vit.hf_to_openai(hf.state_dict())
-    net = clip_vit.build_clip_vit(128, 2, 8, 32, 16).eval()
+    sd = clip_vit_net.hf_to_openai(hf.state_dict())
+    net = clip_vit_net.build_clip_vit(128, 2, 8, 32, 16).eval()
     net.load_state_dict(sd)
 
     class Full(torch.nn.Module):  # OpenAI's release holds the whole model; the image tower is `visual`
@@ -242,7 +244,7 @@ def test_clip_vit_torchscript_archive_and_facecons(tmp_path, face512):
         torch.jit.save(
             torch.jit.trace(Full().eval(), torch.randn(1, 3, 32, 32), check_trace=False), str(path)
         )
-    loaded = clip_vit.load_clip_vit(path)
+    loaded = clip_vit_net.load_clip_vit(path)
     x = torch.randn(2, 3, 32, 32)
     with torch.no_grad():
         torch.testing.assert_close(loaded(x), hf(pixel_values=x).image_embeds, atol=1e-5, rtol=1e-4)

@@ -129,10 +129,11 @@ def test_bfvr_detector_and_ids_mode_use_the_reference_recipe(face512, tmp_path):
     from vfebench.metrics.base import FeatureStore, ScoreContext
     from vfebench.metrics.features import mtcnn_ref
     from vfebench.metrics.features.faces import get_analysis
+    from vfebench.metrics.nets.mtcnn import load_mtcnn_nets
     from vfebench.video import Clip
 
     torch.set_num_threads(1)
-    boxes, lms = mtcnn_ref.detect_faces(face512, mtcnn_ref.load_nets())
+    boxes, lms = mtcnn_ref.detect_faces(face512, load_mtcnn_nets())
     assert len(boxes) >= 1 and lms.shape[1:] == (5, 2)
     assert np.all(np.diff(boxes[:, 4]) <= 0)  # most probable first
     x1, y1, x2, y2 = boxes[0, :4]

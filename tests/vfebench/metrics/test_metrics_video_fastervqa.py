@@ -237,8 +237,7 @@ def test_vqa_py_mode_uses_centred_frames(official_ckpt, rng):
 def test_bad_checkpoints_are_refused(tmp_path, official_ckpt):
     from vfebench.errors import AssetHashError, InputError
     from vfebench.metrics import build_metric
-    from vfebench.metrics.fastervqa import load_checkpoint_state_dict
-    from vfebench.metrics.nets.swin3d import build_from_official
+    from vfebench.metrics.nets.swin3d import build_from_official, load_checkpoint_state_dict
 
     path, _ = official_ckpt
     sd = load_checkpoint_state_dict(path)

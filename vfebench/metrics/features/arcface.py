@@ -1,18 +1,6 @@
-"""ArcFace IR-SE50 (defined here) and the 5-point alignment to the 112×112 ArcFace template.
+"""The 5-point alignment to the 112×112 ArcFace template and the ArcFace input conversion.
 
-The network is the IR-SE ResNet used by BFVR-STC's ``eval_ids.py`` for IDS (TreB1eN/
-InsightFace_Pytorch ``model.py`` ``Backbone(50, 0.6, 'ir_se')``; the same layout and parameter
-names as pSp's ``models/encoders/model_irse.py``), written from its description so that the
-published ``model_ir_se50.pth`` state dict loads unchanged:
-
-- stem: 3×3 conv (64) → BN → PReLU;
-- body: bottleneck units (BN → 3×3 conv → PReLU → 3×3 conv(stride) → BN → squeeze-excitation
-  with reduction 16) with a max-pool(1, stride) or 1×1 conv+BN shortcut; 3/4/14/3 units of
-  64/128/256/512 channels, the first unit of each stage with stride 2;
-- head: BN2d → dropout → flatten → linear(512·7·7 → 512) → BN1d, then L2 normalisation.
-
-Input: ``B×3×112×112`` float32 RGB in [−1, 1] (``(x/255 − 0.5)/0.5``). Output: ``B×512``
-unit-norm float32 embeddings.
+The identity network these crops feed (IR-SE50) is :mod:`vfebench.metrics.nets.ir_se`.
 
 Alignment (:func:`align_faces`), two recipes; the frame is warped with bilinear interpolation
 and a black border to 112×112 in both:
@@ -31,10 +19,6 @@ and a black border to 112×112 in both:
 
 from __future__ import annotations
 
-import os
-from collections.abc import Sequence
-from typing import Any
-
 import numpy as np
 
 from vfebench.errors import InputError
@@ -51,9 +35,6 @@ ARCFACE_TEMPLATE_112 = np.array(
     ],
     dtype=np.float64,
 )
-
-IR_SE50_WIDTHS = (64, 128, 256, 512)
-IR_SE50_UNITS = (3, 4, 14, 3)
 
 
 def similarity_transform(src: np.ndarray, dst: np.ndarray) -> np.ndarray:
@@ -112,6 +93,12 @@ def cp2tform_similarity(src: np.ndarray, dst: np.ndarray) -> np.ndarray:
 
     Closed form of the same least squares (our formulation); :func:`similarity_transform` is the
     ``clean`` recipe's direct image → template fit.
+
+    Args:
+        src: ``N×2`` image landmarks (x, y pixels), rounded to float32 first like the reference.
+        dst: ``N×2`` template points (x, y pixels), rounded to float32 likewise.
+    Returns:
+        ``2×3`` float64 image → template matrix (for ``cv2.warpAffine``).
     """
     uv = np.asarray(src, dtype=np.float32).astype(np.float64)
     xy = np.asarray(dst, dtype=np.float32).astype(np.float64)
@@ -182,115 +169,3 @@ def to_arcface_input(faces: np.ndarray):
 
     x = frames_to_tensor(faces)
     return (x - 0.5) / 0.5
-
-
-def build_ir_se(
-    widths: Sequence[int] = IR_SE50_WIDTHS, units: Sequence[int] = IR_SE50_UNITS, drop: float = 0.6
-):
-    """The IR-SE network (IR-SE50 by default) as a ``torch.nn.Module`` (random init)."""
-    import torch
-    from torch import nn
-
-    class SE(nn.Module):
-        def __init__(self, c: int, r: int = 16) -> None:
-            super().__init__()
-            self.avg_pool = nn.AdaptiveAvgPool2d(1)
-            self.fc1 = nn.Conv2d(c, max(1, c // r), 1, bias=False)
-            self.relu = nn.ReLU(inplace=True)
-            self.fc2 = nn.Conv2d(max(1, c // r), c, 1, bias=False)
-            self.sigmoid = nn.Sigmoid()
-
-        def forward(self, x):
-            return x * self.sigmoid(self.fc2(self.relu(self.fc1(self.avg_pool(x)))))
-
-    class Unit(nn.Module):
-        def __init__(self, cin: int, cout: int, stride: int) -> None:
-            super().__init__()
-            self.shortcut_layer: nn.Module
-            if cin == cout:
-                self.shortcut_layer = nn.MaxPool2d(1, stride)
-            else:
-                self.shortcut_layer = nn.Sequential(
-                    nn.Conv2d(cin, cout, 1, stride, bias=False), nn.BatchNorm2d(cout)
-                )
-            self.res_layer = nn.Sequential(
-                nn.BatchNorm2d(cin),
-                nn.Conv2d(cin, cout, 3, 1, 1, bias=False),
-                nn.PReLU(cout),
-                nn.Conv2d(cout, cout, 3, stride, 1, bias=False),
-                nn.BatchNorm2d(cout),
-                SE(cout, 16),
-            )
-
-        def forward(self, x):
-            return self.res_layer(x) + self.shortcut_layer(x)
-
-    class IRSE(nn.Module):
-        def __init__(self) -> None:
-            super().__init__()
-            self.input_layer = nn.Sequential(
-                nn.Conv2d(3, widths[0], 3, 1, 1, bias=False), nn.BatchNorm2d(widths[0]), nn.PReLU(widths[0])
-            )
-            mods = []
-            cin = widths[0]
-            for w, n in zip(widths, units):
-                for k in range(n):
-                    mods.append(Unit(cin, w, 2 if k == 0 else 1))
-                    cin = w
-            self.body = nn.Sequential(*mods)
-            self.output_layer = nn.Sequential(
-                nn.BatchNorm2d(cin),
-                nn.Dropout(drop),
-                nn.Flatten(),
-                nn.Linear(cin * 7 * 7, 512),
-                nn.BatchNorm1d(512),
-            )
-
-        def forward(self, x):
-            x = self.output_layer(self.body(self.input_layer(x)))
-            return torch.nn.functional.normalize(x, p=2, dim=1)
-
-    return IRSE()
-
-
-def _infer_arch(sd: dict[str, Any]) -> tuple[list[int], list[int]]:
-    """Stage widths and unit counts from an IR-SE state dict (so small test nets load too)."""
-    idx = sorted({int(k.split(".")[1]) for k in sd if k.startswith("body.")})
-    if not idx or "input_layer.0.weight" not in sd:
-        raise InputError("not an IR-SE state dict (no input_layer.0.weight / body.* keys)")
-    widths: list[int] = []
-    units: list[int] = []
-    for i in idx:
-        w = int(sd[f"body.{i}.res_layer.1.weight"].shape[0])
-        # a stage starts with the first unit or with a 1×1-conv shortcut (channel change); the
-        # first stage keeps the stem's width and uses a max-pool shortcut
-        if not widths or f"body.{i}.shortcut_layer.0.weight" in sd:
-            widths.append(w)
-            units.append(1)
-        else:
-            units[-1] += 1
-    return widths, units
-
-
-def load_ir_se(path: str | os.PathLike, device: str = "cpu"):
-    """Load an IR-SE state dict (``model_ir_se50.pth`` layout) into :func:`build_ir_se`; eval mode.
-
-    Loads with ``weights_only=True`` (or safetensors). Stage widths/units are read from the
-    state dict, so the real IR-SE50 and tiny test networks go through the same code.
-    """
-    from vfebench.assets import load_torch_state_dict
-
-    sd = load_torch_state_dict(path)
-    if isinstance(sd, dict) and "state_dict" in sd and isinstance(sd["state_dict"], dict):
-        sd = sd["state_dict"]
-    sd = {k.removeprefix("module."): v for k, v in sd.items()}
-    widths, units = _infer_arch(sd)
-    net = build_ir_se(widths, units)
-    missing, unexpected = net.load_state_dict(sd, strict=False)
-    missing = [k for k in missing if not k.endswith("num_batches_tracked")]
-    if missing or unexpected:
-        raise InputError(
-            f"{path}: not an IR-SE50 state dict (missing {missing[:3]}, unexpected {unexpected[:3]}); "
-            "expected TreB1eN/pSp model_ir_se50.pth"
-        )
-    return net.eval().to(device)

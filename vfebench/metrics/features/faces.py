@@ -205,14 +205,14 @@ class FaceAnalysis:
         key = (kind, str(path))
         if key not in self._nets:
             if kind == "ir_se50":
-                from vfebench.metrics.features.arcface import load_ir_se
+                from vfebench.metrics.nets.ir_se import load_ir_se
 
                 self._nets[key] = load_ir_se(path, self.device)
             elif kind == "insightface":
                 ort = require("onnxruntime", purpose="insightface ArcFace ONNX backend")
                 self._nets[key] = ort.InferenceSession(str(path), providers=["CPUExecutionProvider"])
             elif kind == "clip":
-                from vfebench.metrics.features.clip_vit import load_clip_vit
+                from vfebench.metrics.nets.clip_vit import load_clip_vit
 
                 self._nets[key] = load_clip_vit(path, self.device)
             else:
@@ -232,10 +232,11 @@ class FaceAnalysis:
 
     def _compute_mtcnn_bfvr(self, clip: Clip) -> dict[str, np.ndarray]:
         from vfebench.metrics.features import mtcnn_ref
+        from vfebench.metrics.nets.mtcnn import load_mtcnn_nets
 
         if self._ref_nets is None:
             require("facenet_pytorch", purpose="MTCNN face detection (IDS)")
-            self._ref_nets = mtcnn_ref.load_nets(self.device)
+            self._ref_nets = load_mtcnn_nets(self.device)
         nets = self._ref_nets
         assert nets is not None  # loaded just above
         frames = frames_512(clip)

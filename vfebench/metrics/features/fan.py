@@ -1,10 +1,9 @@
 """FAN 68-point landmarks (face-alignment 1.5.0) on the shared MTCNN boxes: AKD's ``fan68`` backend.
 
 The talking-head pose-evaluation convention (FOMM, LIA, ...) measures AKD with Adrian Bulat's FAN
-68 landmarks in pixels. We use the network *definition* and the heat-map utilities of the pinned
-``face-alignment`` package (``face_alignment.models.FAN``, ``utils.crop``,
-``utils.get_preds_fromhm``, ``utils.flip``) and load the weights ``2DFAN4-11f355bf06.pth.tar`` from
-our asset cache with ``weights_only=True`` — the package's own constructor would download them.
+68 landmarks in pixels. We use the heat-map utilities of the pinned ``face-alignment`` package (``utils.crop``,
+``utils.get_preds_fromhm``, ``utils.flip``) on the network that
+:func:`vfebench.metrics.nets.fan.load_fan` builds from the asset ``2DFAN4-11f355bf06.pth.tar``.
 
 Per face, exactly as ``FaceAlignment.get_landmarks_from_image`` (1adrianb/face-alignment
 ``face_alignment/api.py``): centre = box centre moved up by 0.12·box height, scale =
@@ -19,48 +18,26 @@ needed. Frames are the 512×512 analysis frames of every face metric.
 
 from __future__ import annotations
 
-import re
-from pathlib import Path
-from typing import Any
-
 import numpy as np
-
-from vfebench.utils import require
 
 FAN_VERSION = "1"
 REFERENCE_SCALE = 195.0
 CENTER_Y_OFFSET = 0.12
 
 
-def fan_stacks(state: dict[str, Any]) -> int:
-    """Number of hour-glass stacks in a FAN state dict (2DFAN-4 has 4)."""
-    idx = [int(m.group(1)) for k in state for m in [re.match(r"m(\d+)\.", k)] if m]
-    if not idx:
-        from vfebench.errors import InputError
-
-        raise InputError("not a FAN state dict: no 'm<i>.' hour-glass keys found")
-    return max(idx) + 1
-
-
-def load_fan(path: str | Path, device: str = "cpu"):
-    """Build ``face_alignment.models.FAN`` and load a plain-tensor state dict (no unpickling)."""
-    require("face_alignment", "face", "AKD fan68 backend")
-    from face_alignment.models import FAN
-
-    from vfebench.assets import load_torch_state_dict
-
-    state = load_torch_state_dict(path)
-    if "state_dict" in state and isinstance(state["state_dict"], dict):
-        state = state["state_dict"]
-    net = FAN(fan_stacks(state))
-    net.load_state_dict(state, strict=True)
-    return net.to(device).eval()
-
-
 def fan_landmarks(
     net, image: np.ndarray, box: np.ndarray, device: str = "cpu", flip_input: bool = True
 ) -> np.ndarray:
-    """68×2 landmarks (x, y in image pixels) of the face in ``box`` (x0, y0, x1, y1)."""
+    """68×2 landmarks of the face in ``box`` with the FAN ``net`` (:func:`~vfebench.metrics.nets.fan.load_fan`).
+
+    Args:
+        net: the loaded FAN module (on ``device``).
+        image: ``H×W×3`` uint8 RGB frame.
+        box: 4 floats ``(x0, y0, x1, y1)`` in pixels (the MTCNN box).
+        flip_input: add the heat-maps of the mirrored crop (face-alignment's default).
+    Returns:
+        ``68×2`` float32 landmarks (x, y) in image pixels.
+    """
     import torch
     from face_alignment.utils import crop, flip, get_preds_fromhm
 

@@ -6,7 +6,8 @@ styleganv/fvd.py`` ``preprocess_single``): uint8 frames / 255 (float32) → bili
 crop 224×224 → ``(x − 0.5)·2`` ∈ [−1, 1] → ``1×3×T×224×224``. The detector is called with
 ``rescale=False, resize=False, return_features=True`` and returns 400 pre-softmax logits.
 
-Two backends load the same asset (StyleGAN-V ``i3d_torchscript.pt``):
+Two backends load the same asset (StyleGAN-V ``i3d_torchscript.pt``,
+:func:`~vfebench.metrics.nets.i3d.load_i3d_torchscript`):
 - ``torchscript``: the TorchScript detector itself (the reference);
 - ``pytorch``: our :class:`~vfebench.metrics.nets.i3d.InceptionI3d` with the weights taken out of
   the TorchScript file (:func:`~vfebench.metrics.nets.i3d.i3d_state_dict_from`), so FVD does not
@@ -49,16 +50,6 @@ def preprocess(frames: np.ndarray, resolution: int = 224, bgr: bool = False):
     return ((x - 0.5) * 2).unsqueeze(0).contiguous()
 
 
-def load_torchscript(path: str | Path, device: str = "cpu"):
-    """Load a TorchScript I3D (``torch.jit.load``: TorchScript code + tensors, no Python pickle)."""
-    import torch
-
-    try:
-        return torch.jit.load(str(path), map_location=device).eval()
-    except Exception as exc:  # broad on purpose: torch.jit.load raises many types for a broken file
-        raise AssetHashError(f"{path}: not a loadable TorchScript I3D ({exc})") from exc
-
-
 class I3DExtractor:
     """Loaded I3D of either backend: ``features(frames) → 400`` float64 logits per window."""
 
@@ -67,14 +58,15 @@ class I3DExtractor:
     ):
         import torch
 
-        from vfebench.metrics.nets.i3d import build_i3d
+        from vfebench.metrics.nets.i3d import build_i3d, load_i3d_torchscript
 
         if backend not in ("torchscript", "pytorch"):
             raise InputError(f"fvd: backend must be 'torchscript' or 'pytorch', got {backend!r}")
         self.backend = backend
         self.device = device
         self.info: dict[str, Any] = {"backend": backend}
-        ts = load_torchscript(path, device)
+        ts = load_i3d_torchscript(path, device)
+        self.model: torch.nn.Module  # the TorchScript detector or our InceptionI3d
         if backend == "torchscript":
             self.model = ts
             return
@@ -112,7 +104,8 @@ class I3DExtractor:
 
 
 def check_equal_features(a, b, x) -> float:
-    """Max abs difference between two I3D modules' logits on ``x``."""
+    """Max abs difference between two I3D modules' logits on ``x`` (``B×3×T×224×224`` float32 in
+    [−1, 1], both modules called as the StyleGAN-V detector); a float ≥ 0."""
     import torch
 
     with torch.inference_mode():

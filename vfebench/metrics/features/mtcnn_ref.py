@@ -24,8 +24,8 @@ from TreB1eN/InsightFace_Pytorch (``mtcnn.py`` + ``mtcnn_pytorch/src/{first_stag
    the boxes *before* calibration, then calibrate and NMS 0.7 on the intersection over the
    smaller area. The kept order is by decreasing probability; ``align`` uses the first face.
 
-The networks are facenet-pytorch 2.5.3's (the same caffe MTCNN weights as TreB1eN's ``.npy``
-files, converted by another route), so differences that remain come from the weights'
+The networks are facenet-pytorch 2.5.3's (:func:`vfebench.metrics.nets.mtcnn.load_mtcnn_nets`;
+the same caffe MTCNN weights as TreB1eN's ``.npy`` files, converted by another route), so differences that remain come from the weights'
 conversion only. Frames without any candidate at some stage have no face (the reference script
 would crash there).
 """
@@ -126,6 +126,8 @@ def _clip_to_image(boxes: np.ndarray, shape: tuple[int, ...]) -> None:
 
 
 def pyramid_scales(h: int, w: int, min_face: float = MIN_FACE, factor: float = FACTOR) -> list[float]:
+    """Image scales of the P-Net pyramid for an ``h×w`` image: ``(12/min_face)·factor^k`` while
+    the scaled shorter side stays ``> 12`` px (the reference's strict comparison), largest first."""
     m = 12.0 / min_face
     length = min(h, w) * m
     scales = []
@@ -216,10 +218,3 @@ def detect_faces(
     boxes = _calibrate(boxes, reg)
     k = nms(boxes, NMS[2], mode="min")
     return boxes[k], np.stack([lx[k], ly[k]], axis=-1).astype(np.float64)
-
-
-def load_nets(device: str = "cpu"):
-    """facenet-pytorch's P/R/O-Nets with their bundled weights, eval mode."""
-    from facenet_pytorch.models.mtcnn import ONet, PNet, RNet
-
-    return tuple(n().to(device).eval() for n in (PNet, RNet, ONet))

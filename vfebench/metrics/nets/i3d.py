@@ -27,13 +27,14 @@ max-pools pad with −inf (TF ignores padding).
 
 from __future__ import annotations
 
+import os
 from typing import TYPE_CHECKING, Any
 
 import torch
 import torch.nn.functional as F
 from torch import nn
 
-from vfebench.errors import WeightsError
+from vfebench.errors import AssetHashError, WeightsError
 
 MIXED = [
     ("Mixed_3b", [64, 96, 128, 16, 32, 32]),
@@ -54,6 +55,8 @@ def _same_pad(size: int, k: int, s: int) -> list[int]:
 
 
 def same_pad_3d(x: torch.Tensor, k: list[int], s: list[int], value: float) -> torch.Tensor:
+    """TensorFlow ``SAME`` padding of a ``B×C×T×H×W`` tensor for kernel ``k`` and stride ``s``
+    (per axis ``(T, H, W)``), filled with ``value``; extra padding goes after, as in TF."""
     t, h, w = x.shape[2], x.shape[3], x.shape[4]
     pt = _same_pad(t, k[0], s[0])
     ph = _same_pad(h, k[1], s[1])
@@ -155,6 +158,8 @@ class InceptionI3d(nn.Module):
         self.logits = Unit3D(cin, num_classes, [1, 1, 1], bn=False, bias=True)
 
     def extract(self, x: torch.Tensor) -> torch.Tensor:
+        """Pre-softmax logits: ``B×3×T×H×W`` float32 in [−1, 1] → ``B×num_classes`` (mean over the
+        remaining time and space positions)."""
         x = self.Conv3d_1a_7x7(x)
         x = self.MaxPool3d_2a_3x3(x)
         x = self.Conv3d_2b_1x1(x)
@@ -296,3 +301,17 @@ def build_i3d(source: dict[str, torch.Tensor]) -> tuple[InceptionI3d, dict[str, 
     if missing or unexpected:
         raise WeightsError(f"I3D weights incomplete: missing {missing[:4]}, unexpected {unexpected[:4]}")
     return model.eval(), info
+
+
+def load_i3d_torchscript(path: str | os.PathLike, device: str = "cpu") -> torch.jit.ScriptModule:
+    """Load a TorchScript I3D (``torch.jit.load``: TorchScript code + tensors, no Python pickle).
+
+    Eval mode on ``device``. The StyleGAN-V detector is called as
+    ``model(x, rescale=False, resize=False, return_features=True)`` with ``x`` ``B×3×T×224×224``
+    float32 in [−1, 1] and returns ``B×400`` float32 logits. Raises
+    :class:`~vfebench.errors.AssetHashError` naming ``path`` when the file does not load.
+    """
+    try:
+        return torch.jit.load(str(path), map_location=device).eval()
+    except Exception as exc:  # broad on purpose: torch.jit.load raises many types for a broken file
+        raise AssetHashError(f"{path}: not a loadable TorchScript I3D ({exc})") from exc

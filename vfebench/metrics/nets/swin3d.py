@@ -32,6 +32,7 @@ from __future__ import annotations
 
 import math
 from collections.abc import Sequence
+from pathlib import Path
 from typing import Any
 
 import torch
@@ -51,6 +52,7 @@ def window_partition(x: torch.Tensor, ws: tuple[int, int, int]) -> torch.Tensor:
 def window_reverse(
     win: torch.Tensor, ws: tuple[int, int, int], b: int, d: int, h: int, w: int
 ) -> torch.Tensor:
+    """Inverse of :func:`window_partition`: ``(B·nW)×N×C`` windows → ``B×D×H×W×C``."""
     x = win.view(b, d // ws[0], h // ws[1], w // ws[2], ws[0], ws[1], ws[2], -1)
     return x.permute(0, 1, 4, 2, 5, 3, 6, 7).reshape(b, d, h, w, -1)
 
@@ -369,6 +371,46 @@ def infer_config(sd: dict[str, torch.Tensor]) -> dict[str, Any]:
         "frag_biases": tuple(frag),
         "hidden_channels": int(sd["head.fc_hid.weight"].shape[0]),
     }
+
+
+def load_checkpoint_state_dict(path: str | Path) -> dict[str, Any]:
+    """The ``state_dict`` of an official FAST-VQA checkpoint, loaded with ``weights_only=True``.
+
+    The official files are ``{"state_dict": ..., "validation_results": ...}`` where the latter
+    may hold numpy scalars; exactly those numpy reconstructors (scalar, dtype) are allowed, nothing
+    else. Accepts a bare state dict too.
+    """
+    import numpy as np
+
+    from vfebench.assets import load_torch_state_dict
+    from vfebench.errors import AssetHashError
+
+    path = Path(path)
+    try:
+        obj = load_torch_state_dict(path)
+    except AssetHashError:
+        allowed: list[Any] = [np.dtype, type(np.dtype(np.float64)), type(np.dtype(np.float32))]
+        try:
+            from numpy.core.multiarray import scalar  # type: ignore[attr-defined]
+
+            allowed.append(scalar)
+        except ImportError:  # numpy >= 2
+            from numpy._core.multiarray import scalar  # type: ignore[no-redef,attr-defined]
+
+            allowed.append(scalar)
+        try:
+            with torch.serialization.safe_globals(allowed):
+                obj = torch.load(str(path), map_location="cpu", weights_only=True)
+        except Exception as exc:  # broad on purpose: torch.load raises many types for a bad file
+            raise AssetHashError(
+                f"{path}: refusing to load: not a plain FAST-VQA checkpoint ({exc}). vfebench never "
+                "unpickles arbitrary objects."
+            ) from exc
+    if isinstance(obj, dict) and "state_dict" in obj and isinstance(obj["state_dict"], dict):
+        obj = obj["state_dict"]
+    if not isinstance(obj, dict) or not all(isinstance(v, torch.Tensor) for v in obj.values()):
+        raise AssetHashError(f"{path}: expected a checkpoint with a 'state_dict' of tensors")
+    return obj
 
 
 def build_from_official(sd: dict[str, torch.Tensor], source: str = "checkpoint") -> FasterVQANet:
