@@ -12,8 +12,9 @@ base method are counted like any other (their docstring may be one line).
 Array functions = public functions with a parameter or return annotation, or a parameter
 default, that mentions an array type (``ndarray``, ``NDArray``, ``ArrayLike``, ``Tensor``,
 ``np.``, ``torch.``). Their docstring must state a shape: a parenthesised tuple such as
-``(T, H, W, 3)``, ``(N,3,H,W)`` or ``(D,)``, or the word "shape"/"shaped"/"scalar". An array
-function without one (undocumented ones included) is reported as "no shape".
+``(T, H, W, 3)``, ``(N,3,H,W)`` or ``(D,)``, dimensions joined by ``×`` (``T×H×W×3``), or the
+word "shape"/"shaped"/"scalar". An array function without one (undocumented ones included) is
+reported as "no shape".
 
 Printed: one table row per package with documented / public, the array functions and how many
 of them have no shape. ``--missing`` lists the offenders as ``path:line name (undocumented)`` or
@@ -36,6 +37,8 @@ _ARRAY_TOKENS = re.compile(r"ndarray|NDArray|ArrayLike|Tensor|\bnp\.|\bnumpy\.|\
 # a parenthesised tuple of short dimension tokens: (T, H, W, 3), (N,3,H,W), (D,), (B, 2*C)
 _DIM = r"\s*[\w*+\-/.]{1,16}\s*"
 _SHAPE_TUPLE = re.compile(rf"\((?:{_DIM},)+(?:{_DIM})?\)")
+# the house's other spelling: T×H×W×3, N×D, size×size×3 (two or more dimensions joined by ×)
+_SHAPE_TIMES = re.compile(r"\b\w{1,16}(?:×\w{1,16})+")
 _SHAPE_WORD = re.compile(r"\b(?:shape[sd]?|scalar)\b", re.IGNORECASE)
 
 
@@ -89,7 +92,7 @@ def takes_arrays(node: ast.FunctionDef | ast.AsyncFunctionDef) -> bool:
 
 def states_shape(doc: str) -> bool:
     """Whether a docstring states an array shape (a dimension tuple or the word shape/scalar)."""
-    return bool(_SHAPE_TUPLE.search(doc) or _SHAPE_WORD.search(doc))
+    return bool(_SHAPE_TUPLE.search(doc) or _SHAPE_TIMES.search(doc) or _SHAPE_WORD.search(doc))
 
 
 def coverage(package: str, root: Path = ROOT) -> Coverage:

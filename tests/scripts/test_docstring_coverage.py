@@ -96,9 +96,16 @@ def test_fail_under(dc, tmp_path, capsys):
 
 
 def test_shape_patterns(dc):
-    for doc in ["frames (T, H, W, 3) uint8", "a (N,3,H,W) batch", "vector (D,)", "same shape", "a scalar"]:
+    for doc in [
+        "frames (T, H, W, 3) uint8",
+        "a (N,3,H,W) batch",
+        "vector (D,)",
+        "same shape",
+        "a scalar",
+        "``T×H×W×3`` uint8",
+    ]:
         assert dc.states_shape(doc), doc
-    for doc in ["Mean brightness (in [0, 1]).", "see (above)", "returns float32"]:
+    for doc in ["Mean brightness (in [0, 1]).", "see (above)", "returns float32", "a 3× upscale"]:
         assert not dc.states_shape(doc), doc
 
 
