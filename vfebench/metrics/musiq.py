@@ -24,6 +24,7 @@ from vfebench.utils import require
 
 
 def strip_module_prefix(sd: dict[str, Any]) -> dict[str, Any]:
+    """A copy of state dict ``sd`` with a leading ``module.`` (DataParallel) removed from every key."""
     return {(k[7:] if k.startswith("module.") else k): v for k, v in sd.items()}
 
 
@@ -68,6 +69,7 @@ class MUSIQ(FrameMetric):
         return net.eval()
 
     def setup(self, device: str = "cpu") -> None:
+        """Load the MUSIQ checkpoint (``weights=`` file or the verified asset) into pyiqa's architecture on ``device``."""
         from vfebench import assets
 
         path = self.weights_file()  # weights=PATH or the verified asset; fail fast, before torch
