@@ -167,6 +167,7 @@ class ChatClient:
 
     @property
     def url(self) -> str:
+        """The chat-completions URL of the endpoint (``/v1`` added when missing)."""
         base = self.endpoint.rstrip("/")
         if not base.endswith("/v1"):
             base += "/v1"
@@ -229,6 +230,7 @@ def sample_indices(n: int, k: int) -> list[int]:
 
 
 def encode_jpeg(frame: np.ndarray, quality: int = 95) -> bytes:
+    """JPEG bytes of an ``(H, W, 3)`` uint8 RGB frame at ``quality`` (0–100); ``InputError`` if OpenCV fails."""
     import cv2
 
     ok, buf = cv2.imencode(".jpg", frame[:, :, ::-1], [cv2.IMWRITE_JPEG_QUALITY, quality])
