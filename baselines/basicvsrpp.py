@@ -75,7 +75,8 @@ class BasicVSRPP(ExternalMethod):
         return {"TORCH_HOME": str((self.repo / "chkpts" / "torch").resolve())}
 
     def command(self, inp: Path, out: Path, lq: Clip) -> list[str]:
-        """``restoration_video_demo.py CONFIG CKPT INPUT OUT`` with the input relative to the checkout, PNG names, ``--max-seq-len``."""
+        """``restoration_video_demo.py CONFIG CKPT INPUT OUT`` with the input relative to the checkout, PNG
+        names, ``--max-seq-len``."""
         p = self.effective_params()
         return py(
             self,

@@ -64,7 +64,8 @@ class DicFace(ExternalMethod):
     )
 
     def command(self, inp: Path, out: Path, lq: Clip) -> list[str]:
-        """``scripts/inference.py -i IN -o OUT --has_aligned --max_length N --ckpt_path CKPT`` (N default 10, as the README)."""
+        """``scripts/inference.py -i IN -o OUT --has_aligned --max_length N --ckpt_path CKPT`` (N default 10,
+        as the README)."""
         return py(
             self,
             self.entry_point,

@@ -101,7 +101,8 @@ class MGLDVSR(ExternalMethod):
         }
 
     def extra_env(self) -> dict[str, str]:
-        """``PYTHONPATH`` = the checkout, and ``HF_HUB_OFFLINE=1`` (the text encoder is prefetched by setup)."""
+        """``PYTHONPATH`` = the checkout, and ``HF_HUB_OFFLINE=1`` (the text encoder is prefetched by
+        setup)."""
         return {"PYTHONPATH": self._pythonpath(self.repo), "HF_HUB_OFFLINE": "1"}
 
     def prepare_checkout(self) -> None:

@@ -87,7 +87,8 @@ class SeedVR(ExternalMethod):
         return p
 
     def setup(self, device: str = "cpu") -> None:
-        """Check the checkout; ``InputError`` when ``color_fix=`` disagrees with the colour-fix file's presence."""
+        """Check the checkout; ``InputError`` when ``color_fix=`` disagrees with the colour-fix file's
+        presence."""
         super().setup(device)
         want = self.config.get("color_fix")
         if want is not None and bool(want) != (self.color_fix_state() is not None):
@@ -103,7 +104,8 @@ class SeedVR(ExternalMethod):
         return {"PYTHONPATH": self._pythonpath(self.repo)}
 
     def command(self, inp: Path, out: Path, lq: Clip) -> list[str]:
-        """The script under ``torch.distributed.run --standalone`` (one process) with target resolution 4·H × 4·W."""
+        """The script under ``torch.distributed.run --standalone`` (one process) with target resolution 4·H ×
+        4·W."""
         h, w = lq.size
         p = self.effective_params()
         argv = [

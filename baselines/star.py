@@ -65,7 +65,8 @@ class STAR(ExternalMethod):
     def effective_params(self) -> dict[str, Any]:
         """The weights file (heavy/light), solver mode, steps, cfg and chunk length the run uses.
 
-        Raises ``InputError`` for an unknown ``weights=`` or ``solver_mode=``, and for ``fast`` with steps ≠ 15.
+        Raises ``InputError`` for an unknown ``weights=`` or ``solver_mode=``, and for ``fast`` with steps ≠
+        15.
         """
         variant = str(self.config.get("weights", "heavy"))
         if variant not in ("heavy", "light"):
@@ -96,7 +97,8 @@ class STAR(ExternalMethod):
         return {"HF_HUB_OFFLINE": "1"}
 
     def command(self, inp: Path, out: Path, lq: Clip) -> list[str]:
-        """``inference_sr.py`` on the input with ``<clip>.mp4`` as the file name, the variant's weights, ×4 and the sampling options."""
+        """``inference_sr.py`` on the input with ``<clip>.mp4`` as the file name, the variant's weights, ×4
+        and the sampling options."""
         p = self.effective_params()
         return py(
             self,

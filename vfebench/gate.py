@@ -119,7 +119,8 @@ class GateResult:
         return EXIT_CODES[self.status]
 
     def summary(self) -> str:
-        """Human-readable verdict: the status line, one line per reason, and the checked/out-of-tolerance count."""
+        """Human-readable verdict: the status line, one line per reason, and the checked/out-of-tolerance
+        count."""
         head = {MALFORMED: "MALFORMED record", INCONSISTENT: "record inconsistent"}.get(
             self.status, self.status.upper()
         )

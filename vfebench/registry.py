@@ -215,7 +215,8 @@ class Registry(Generic[T]):
         return iter(self.names())
 
     def target(self, name: str) -> str:
-        """The ``module:attr`` import target of ``name``; ``UnknownNameError`` with a did-you-mean otherwise."""
+        """The ``module:attr`` import target of ``name``; ``UnknownNameError`` with a did-you-mean
+        otherwise."""
         self._check(name)
         return self._targets[name]
 

@@ -219,7 +219,8 @@ class RunRecord:
 
     @classmethod
     def from_dict(cls, d: dict[str, Any]) -> RunRecord:
-        """Build a record from its JSON dict, upgrading schema version 1 (fields version 2 added get defaults)."""
+        """Build a record from its JSON dict, upgrading schema version 1 (fields version 2 added get
+        defaults)."""
         d = dict(d)
         d["methods"] = {k: MethodRecord.from_dict(v) for k, v in d.get("methods", {}).items()}
         d["clips"] = [ClipRecord.from_dict(c) for c in d.get("clips", [])]

@@ -265,6 +265,7 @@ def is_original_vae(sd: Mapping[str, Any]) -> bool:
 
 
 def to_diffusers_vae(sd: Mapping[str, Any]) -> dict[str, Any]:
-    """State dict ``sd`` in ``AutoencoderKLWan`` (diffusers) keys, converting the original layout when needed."""
+    """State dict ``sd`` in ``AutoencoderKLWan`` (diffusers) keys, converting the original layout when
+    needed."""
     sd = strip_prefix(sd)
     return vae_original_to_diffusers(sd) if is_original_vae(sd) else dict(sd)

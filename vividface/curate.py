@@ -230,7 +230,8 @@ def sample_indices(n: int, k: int) -> list[int]:
 
 
 def encode_jpeg(frame: np.ndarray, quality: int = 95) -> bytes:
-    """JPEG bytes of an ``(H, W, 3)`` uint8 RGB frame at ``quality`` (0–100); ``InputError`` if OpenCV fails."""
+    """JPEG bytes of an ``(H, W, 3)`` uint8 RGB frame at ``quality`` (0–100); ``InputError`` if OpenCV
+    fails."""
     import cv2
 
     ok, buf = cv2.imencode(".jpg", frame[:, :, ::-1], [cv2.IMWRITE_JPEG_QUALITY, quality])

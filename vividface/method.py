@@ -100,7 +100,8 @@ class VividFaceMethod(Method):
         return super().spec_label(name, shown)
 
     def required_assets(self) -> tuple[str, ...]:
-        """The weights assets not replaced by local ``dit=``/``vae=``/``prompt_embeds=`` files; none with random weights."""
+        """The weights assets not replaced by local ``dit=``/``vae=``/``prompt_embeds=`` files; none with
+        random weights."""
         if self.random:
             return ()
         overrides = {"vividface_dit": "dit", "wan21_vae": "vae", "wan21_empty_prompt": "prompt_embeds"}
@@ -145,7 +146,8 @@ class VividFaceMethod(Method):
         return InferenceConfig(**kw)
 
     def setup(self, device: str = "cpu") -> None:
-        """Build the one-step pipeline on ``device``: random networks, or the DiT, VAE and prompt embedding from files/assets.
+        """Build the one-step pipeline on ``device``: random networks, or the DiT, VAE and prompt embedding
+        from files/assets.
 
         Raises ``MissingAssetError`` listing every missing weights file and how to get it.
         """

@@ -169,7 +169,8 @@ def chunk_spans(num_frames: int, chunk: int, overlap: int) -> list[tuple[int, in
 
 
 def crossfade_weights(spans: list[tuple[int, int]], overlap: int) -> list[np.ndarray]:
-    """Per-frame blend weights of each chunk of :func:`chunk_spans`: one ``(n,)`` float64 array per span ``(s, e)``, ``n = e - s``.
+    """Per-frame blend weights of each chunk of :func:`chunk_spans`: one ``(n,)`` float64 array per span
+    ``(s, e)``, ``n = e - s``.
 
     In an overlap of ``O`` frames, frame ``j`` (0-based from the later chunk's start) weighs
     ``(j+1)/(O+1)`` in the later chunk and ``1 − (j+1)/(O+1)`` in the earlier one; the weights
@@ -208,7 +209,8 @@ def apply_update(z_l, v, timestep: float, rule: str):
 
 
 def resolve_dtype(name: str, device: str):
-    """The torch dtype called ``name``; ``auto`` is bfloat16 on CUDA and float32 elsewhere. ``InputError`` otherwise."""
+    """The torch dtype called ``name``; ``auto`` is bfloat16 on CUDA and float32 elsewhere. ``InputError``
+    otherwise."""
     import torch
 
     if name == "auto":

@@ -28,7 +28,8 @@ class PNGFrameWriter:
         return True
 
     def write(self, frame):
-        """Write one ``(H, W, 3)`` uint8 BGR frame (as ``cv2.imwrite`` takes it) as the next ``%08d.png``; ``OSError`` if it fails."""
+        """Write one ``(H, W, 3)`` uint8 BGR frame (as ``cv2.imwrite`` takes it) as the next ``%08d.png``;
+        ``OSError`` if it fails."""
         import cv2
 
         path = os.path.join(self.dir, f"{self.count:08d}.png")
@@ -42,7 +43,8 @@ class PNGFrameWriter:
 
 
 def main(argv: list[str]) -> None:
-    """Run ``argv[0]`` as ``__main__`` with ``argv`` as ``sys.argv`` and ``cv2.VideoWriter`` replaced by :class:`PNGFrameWriter`."""
+    """Run ``argv[0]`` as ``__main__`` with ``argv`` as ``sys.argv`` and ``cv2.VideoWriter`` replaced by
+    :class:`PNGFrameWriter`."""
     if not argv:
         raise SystemExit("usage: cv2_png_capture.py SCRIPT [ARGS...]")
     import cv2

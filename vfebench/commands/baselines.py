@@ -71,7 +71,8 @@ def _is_adapter(cls: Any) -> bool:
 
 
 def adapter_names() -> list[str]:
-    """Registered method names that are external-checkout adapters (methods whose module fails to import are skipped)."""
+    """Registered method names that are external-checkout adapters (methods whose module fails to import are
+    skipped)."""
     from vfebench.methods import METHODS
 
     out = []

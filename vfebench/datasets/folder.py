@@ -81,7 +81,8 @@ class FolderSource(PathSource):
         return self._fps_cache[clip_id]
 
     def describe(self) -> dict:
-        """The base description plus the root, whether LQ clips ship, and each clip's fps and where it came from."""
+        """The base description plus the root, whether LQ clips ship, and each clip's fps and where it came
+        from."""
         fps = {cid: self.clip_fps(cid) for cid in self.clip_ids()}
         return {
             **super().describe(),

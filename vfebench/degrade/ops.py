@@ -100,7 +100,8 @@ def to_uint8(frame: np.ndarray) -> np.ndarray:
 
 
 def truncate_uint8(frame: np.ndarray) -> np.ndarray:
-    """Float frame in [0, 1] (any shape) → uint8 the reference way: ``clip(x·255, 0, 255).astype(uint8)`` (truncates)."""
+    """Float frame in [0, 1] (any shape) → uint8 the reference way: ``clip(x·255, 0, 255).astype(uint8)``
+    (truncates)."""
     return np.clip(frame * 255.0, 0, 255).astype(np.uint8)
 
 

@@ -159,7 +159,8 @@ class Preset:
 
     # ------------------------------------------------------------------ apply
     def kernel(self, clip_params: dict[str, Any]) -> np.ndarray:
-        """The clip's blur kernel ``(size, size)`` float64 summing to 1, from its ``clip_params["blur"]`` draw."""
+        """The clip's blur kernel ``(size, size)`` float64 summing to 1, from its ``clip_params["blur"]``
+        draw."""
         b = clip_params["blur"]
         return ops.gaussian_kernel(b["size"], b["sigma_x"], b["sigma_y"], b["theta"])
 

@@ -152,7 +152,8 @@ class Outputs(Method):
         return dict(self._fp)
 
     def restore(self, lq: Clip, target_size: tuple[int, int] | None = None) -> Clip:
-        """The stored restored clip of ``lq.id``, at the LQ clip's fps (``target_size`` is not used: the files are what they are).
+        """The stored restored clip of ``lq.id``, at the LQ clip's fps (``target_size`` is not used: the files
+        are what they are).
 
         Raises ``InputError`` naming the folder when the clip is missing or stored twice.
         """

@@ -135,7 +135,8 @@ class FasterVQA(Metric):
 
     # -- identity / setup ---------------------------------------------------------------
     def setup(self, device: str = "cpu") -> None:
-        """Build the Swin3D network from the official checkpoint (``weights=`` file or the verified asset) on ``device``."""
+        """Build the Swin3D network from the official checkpoint (``weights=`` file or the verified asset) on
+        ``device``."""
         if self._ready and self.device == device:
             return
         from vfebench.utils import require
@@ -149,7 +150,8 @@ class FasterVQA(Metric):
 
     # -- sampling -----------------------------------------------------------------------
     def sample_indices(self, num_frames: int, rng: np.random.Generator) -> np.ndarray:
-        """32 frame indices ``(32,)`` int into a clip of ``num_frames`` frames for this mode (wrapping round short clips)."""
+        """32 frame indices ``(32,)`` int into a clip of ``num_frames`` frames for this mode (wrapping round
+        short clips)."""
         from vfebench.metrics.features import video_fragments as vf
 
         if self.mode == "vqa_py":
@@ -179,7 +181,8 @@ class FasterVQA(Metric):
 
     # -- scoring ------------------------------------------------------------------------
     def clip_seed(self, clip_id: str, ctx: ScoreContext) -> int:
-        """The clip's sampling seed: from (metric, version, ``ctx.seed``, clip id) only, not from clip order."""
+        """The clip's sampling seed: from (metric, version, ``ctx.seed``, clip id) only, not from clip
+        order."""
         from vfebench.utils import seed_from
 
         return seed_from(self.name, self.version, ctx.seed, clip_id)
@@ -204,7 +207,8 @@ class FasterVQA(Metric):
         return raws, indices
 
     def score_clip(self, pred: Clip, gt: Clip | None, ctx: ScoreContext) -> ClipResult:
-        """Sigmoid-rescaled mean raw score of the clip's K samplings, in [0, 1]; seed and samples in ``extras``."""
+        """Sigmoid-rescaled mean raw score of the clip's K samplings, in [0, 1]; seed and samples in
+        ``extras``."""
         from vfebench.metrics.nets.swin3d import sigmoid_rescale
 
         pred, _ = self._prepare(pred, None, ctx)

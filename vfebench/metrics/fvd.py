@@ -203,7 +203,8 @@ class FVD(Metric):
         return SetResult(value, clips, extras)
 
     def aggregate(self, results) -> float:
-        """Mean of the per-clip values; ``InputError`` in ``dataset`` mode, whose value comes from :meth:`score_set`."""
+        """Mean of the per-clip values; ``InputError`` in ``dataset`` mode, whose value comes from
+        :meth:`score_set`."""
         if self.mode == "dataset":
             raise InputError(
                 "fvd: in dataset mode the value comes from score_set(), not from per-clip values"

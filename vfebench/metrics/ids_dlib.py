@@ -127,7 +127,8 @@ class IDSDlib(FaceMetric):
         return ctx.features.get("face_dlib", f"{DLIB_VERSION}-{MTCNN_VERSION}", clip, compute)
 
     def score_clip(self, pred: Clip, gt: Clip | None, ctx: ScoreContext) -> ClipResult:
-        """Per-frame descriptor cosine (or, for ``ids_dlib_vr``, 1/0 verified under :data:`THRESHOLD`), mean over frames with both faces."""
+        """Per-frame descriptor cosine (or, for ``ids_dlib_vr``, 1/0 verified under :data:`THRESHOLD`), mean
+        over frames with both faces."""
         self._check(pred, gt)
         assert gt is not None  # needs_reference: _check raised otherwise
         self._ensure(ctx)

@@ -71,7 +71,8 @@ class LPIPS(FrameMetric):
 
     @property
     def backbone(self) -> str:
-        """The trunk actually used: ``vgg`` in mode ``bfvr`` (whatever the metric name), else the metric's own."""
+        """The trunk actually used: ``vgg`` in mode ``bfvr`` (whatever the metric name), else the metric's
+        own."""
         return "vgg" if self.mode == "bfvr" else self.net
 
     def required_assets(self) -> tuple[str, ...]:
@@ -100,7 +101,8 @@ class LPIPS(FrameMetric):
         return assets.asset_path(asset)
 
     def setup(self, device: str = "cpu") -> None:
-        """Load trunk and linear heads (local files or verified assets) into our LPIPS network on ``device``."""
+        """Load trunk and linear heads (local files or verified assets) into our LPIPS network on
+        ``device``."""
         from vfebench import assets
 
         trunk_asset, heads_asset = self._ASSETS[self.backbone]
@@ -136,7 +138,8 @@ class LPIPS(FrameMetric):
         return d.double().cpu().numpy()
 
     def score_clip(self, pred: Clip, gt: Clip | None, ctx: ScoreContext) -> ClipResult:
-        """Mean per-frame LPIPS; mode ``bfvr`` caps the clip at its first 24 frames unless ``max_frames`` is set."""
+        """Mean per-frame LPIPS; mode ``bfvr`` caps the clip at its first 24 frames unless ``max_frames`` is
+        set."""
         if self.mode == "bfvr" and ctx.max_frames is None:
             from dataclasses import replace
 

@@ -125,7 +125,8 @@ class Row:
     coverage: dict[str, tuple[int, int]] = field(default_factory=dict)
 
     def partial(self, key: str) -> tuple[int, int] | None:
-        """``(clips with a value, clips in the inputs)`` when column ``key`` has a value from only some clips, else None."""
+        """``(clips with a value, clips in the inputs)`` when column ``key`` has a value from only some clips,
+        else None."""
         cov = self.coverage.get(key)
         return cov if cov and cov[0] < cov[1] and self.values.get(key) is not None else None
 
@@ -142,7 +143,8 @@ class Table:
     warnings: list[str] = field(default_factory=list)
 
     def groups(self) -> list[tuple[str | None, int]]:
-        """``(group, number of columns)`` for each run of consecutive columns in one group (None: ungrouped)."""
+        """``(group, number of columns)`` for each run of consecutive columns in one group (None:
+        ungrouped)."""
         out: list[tuple[str | None, int]] = []
         for c in self.cols:
             if out and out[-1][0] == c.group:
@@ -779,7 +781,8 @@ def render_md(table: Table) -> str:
 
 
 def render_tex(table: Table) -> str:
-    """The table as a LaTeX ``table``/``tabular`` (booktabs), best bold, second underlined, partial values footnoted."""
+    """The table as a LaTeX ``table``/``tabular`` (booktabs), best bold, second underlined, partial values
+    footnoted."""
     rk = ranks(table)
     n = len(table.cols)
     out = [
