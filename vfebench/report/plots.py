@@ -93,7 +93,7 @@ def row_of(height: int, frac: float) -> int:
 
 
 def resample_width(strip: np.ndarray, width: int) -> np.ndarray:
-    """``T×W×3`` → ``T×width×3``, nearest neighbour at pixel centres."""
+    """``T×W×3`` → ``T×width×3`` (same dtype), nearest neighbour at pixel centres."""
     w = strip.shape[1]
     if width == w:
         return strip
