@@ -160,7 +160,11 @@ class FasterVQA(Metric):
         return vf.segment_frame_indices(num_frames, rng, segments=8, seg_len=4, interval=interval)
 
     def sample(self, frames: np.ndarray, rng: np.random.Generator):
-        """One sampling: ``(3×32×224×224 float32 tensor, normalised; frame indices)``."""
+        """One sampling of ``T×H×W×3`` uint8 RGB ``frames``: ``(fragments, frame indices)``.
+
+        ``fragments`` is a ``3×32×224×224`` float32 tensor (C, T, H, W), ImageNet-normalised on the
+        0–255 scale; the indices are the 32 sampled frames. ``InputError`` for frames under 32×32.
+        """
         import torch
 
         from vfebench.metrics.features import video_fragments as vf
