@@ -188,7 +188,10 @@ def asset_path(name: str, verify: bool = True) -> Path:
 
 
 def is_present(name: str) -> bool:
-    """Whether the asset's file is in :func:`asset_dir` and matches its pinned sha256 (no download)."""
+    """Whether the asset's file is in :func:`asset_dir` and matches its pinned sha256, if one is pinned.
+
+    Never downloads.
+    """
     try:
         asset_path(name)
         return True

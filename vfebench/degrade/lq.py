@@ -77,7 +77,11 @@ class LQSet:
         return self._params.get(clip_id, {})
 
     def identity(self) -> dict[str, Any]:
-        """A copy of what identifies this LQ set in the run record (preset, version, seed, ...)."""
+        """A copy of what identifies this LQ set in the run record.
+
+        ``kind`` (synthetic, real or shipped), the source and its manifest hash, ``max_frames`` and,
+        for synthetic sets, preset, version and seed; synthetic and shipped sets add per-clip LQ hashes.
+        """
         return dict(self._identity)
 
     @property

@@ -172,7 +172,7 @@ class FVD(Metric):
     def score_set(
         self, preds: Sequence[Clip], gts: Sequence[Clip | None] | None, ctx: ScoreContext
     ) -> SetResult:
-        """Per-clip FVD, or in ``dataset`` mode one Fréchet distance over every clip's pooled window features.
+        """The mean of the per-clip FVDs, or in ``dataset`` mode one Fréchet distance over all pooled windows.
 
         In ``dataset`` mode raises ``InputError`` when GT clips are missing; fewer than 2 windows give NaN.
         """

@@ -82,7 +82,7 @@ class TLMERef(FaceMetric):
     )
 
     def score_clip(self, pred: Clip, gt: Clip | None, ctx: ScoreContext) -> ClipResult:
-        """Mean over frame pairs of the restored clip's landmark motion minus the reference's; NaN under 2
+        """Mean over frame pairs of ``‖Δpred − Δref‖`` (landmark motion added or removed); NaN under 2
         frames."""
         self._check(pred, gt, same_size=False)
         assert gt is not None  # needs_reference: _check raised otherwise
