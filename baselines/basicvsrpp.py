@@ -64,15 +64,19 @@ class BasicVSRPP(ExternalMethod):
     )
 
     def effective_params(self) -> dict[str, Any]:
+        """The config file and ``max_seq_len`` (frames per forward pass, default 30) the run uses."""
         return {
             "config": self.config.get("config", self.checkout_files[0]),
             "max_seq_len": int(self.config.get("max_seq_len", 30)),
         }
 
     def extra_env(self) -> dict[str, str]:
+        """``TORCH_HOME`` in the checkout, where setup puts the SPyNet weights (offline runs find them)."""
         return {"TORCH_HOME": str((self.repo / "chkpts" / "torch").resolve())}
 
     def command(self, inp: Path, out: Path, lq: Clip) -> list[str]:
+        """``restoration_video_demo.py CONFIG CKPT INPUT OUT`` with the input relative to the checkout, PNG
+        names, ``--max-seq-len``."""
         p = self.effective_params()
         return py(
             self,

@@ -66,9 +66,11 @@ class BFVRSTC(ExternalMethod):
     )
 
     def command(self, inp: Path, out: Path, lq: Clip) -> list[str]:
+        """The inference script run through ``cv2_png_capture.py`` so its MJPG writer writes lossless PNGs."""
         return py(self, str(CAPTURE), self.entry_point, "-i", inp, "-o", out)
 
     def fingerprint(self) -> dict[str, Any]:
+        """The adapter fingerprint plus the window length and the PNG-capture writer."""
         fp = super().fingerprint()
         fp.update(window=self.window, writer="png capture of cv2.VideoWriter")
         return fp
@@ -84,6 +86,11 @@ class BFVRSTC(ExternalMethod):
         return [(s, 0 if i == 0 else starts[i - 1] + w - s) for i, s in enumerate(starts)]
 
     def restore(self, lq: Clip, target_size: tuple[int, int] | None = None) -> Clip:
+        """Restore the clip one 24-frame window per process (see :meth:`windows`) and join the kept frames.
+
+        ``lq.frames`` is ``(T, h, w, 3)`` uint8; a clip shorter than a window is padded with its last
+        frame and the padding dropped. Returns ``(T, 512, 512, 3)`` uint8 at the LQ fps.
+        """
         n, w = lq.num_frames, self.window
         parts = []
         for start, keep_from in self.windows(n):

@@ -59,6 +59,7 @@ class CodeFormer(ExternalMethod):
     )
 
     def command(self, inp: Path, out: Path, lq: Clip) -> list[str]:
+        """``inference_codeformer.py -w W --has_aligned --input_path IN -o OUT``."""
         return py(
             self,
             self.entry_point,
@@ -72,6 +73,11 @@ class CodeFormer(ExternalMethod):
         )
 
     def collect_outputs(self, out: Path, lq: Clip) -> np.ndarray:
+        """The restored ``(T, H, W, 3)`` uint8 frames; ``ExternalMethodError`` if any frame equals its input.
+
+        CodeFormer writes the input face unchanged when inference fails for a frame (e.g. CUDA out of
+        memory) and still exits 0; such output is rejected rather than scored as a restoration.
+        """
         frames = super().collect_outputs(out, lq)
         if frames.shape == lq.frames.shape:
             same = (frames == lq.frames).reshape(len(frames), -1).all(1)

@@ -64,6 +64,8 @@ class DicFace(ExternalMethod):
     )
 
     def command(self, inp: Path, out: Path, lq: Clip) -> list[str]:
+        """``scripts/inference.py -i IN -o OUT --has_aligned --max_length N --ckpt_path CKPT`` (N default 10,
+        as the README)."""
         return py(
             self,
             self.entry_point,
@@ -79,5 +81,6 @@ class DicFace(ExternalMethod):
         )
 
     def extra_env(self) -> dict[str, str]:
+        """``PYTHONPATH`` with the checkout first (the script imports ``basicsr`` and ``facelib`` from it)."""
         parts = [str(self.repo.resolve()), os.environ.get("PYTHONPATH", "")]
         return {"PYTHONPATH": os.pathsep.join(p for p in parts if p)}

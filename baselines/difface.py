@@ -57,6 +57,8 @@ class DifFace(ExternalMethod):
     )
 
     def command(self, inp: Path, out: Path, lq: Clip) -> list[str]:
+        """``inference_difface.py`` in restoration mode on aligned faces, with ``eta``, ``seed`` and
+        ``--use_fp16`` (unless fp16=false)."""
         argv = py(
             self,
             self.entry_point,
@@ -75,6 +77,8 @@ class DifFace(ExternalMethod):
         return argv + (["--use_fp16"] if self.config.get("fp16", True) else [])
 
     def fingerprint(self) -> dict[str, Any]:
+        """The adapter fingerprint plus the sampling schedule (1000 steps respaced to ddim250, 100 DDIM steps
+        from step 100)."""
         fp = super().fingerprint()
         fp["sampling"] = {
             "diffusion_steps": 1000,

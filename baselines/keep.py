@@ -62,6 +62,7 @@ class KEEP(ExternalMethod):
     )
 
     def command(self, inp: Path, out: Path, lq: Clip) -> list[str]:
+        """``inference_keep.py -i IN -o OUT --has_aligned -s 1 --max_length N`` (N default 20)."""
         return py(
             self,
             self.entry_point,

@@ -92,6 +92,7 @@ class MGLDVSR(ExternalMethod):
     )
 
     def effective_params(self) -> dict[str, Any]:
+        """DDPM ``steps`` (50), ``dec_w`` (1.0), ``colorfix_type`` (adain) and ``seed`` (42) the run uses."""
         return {
             "steps": int(self.config.get("steps", 50)),
             "dec_w": float(self.config.get("dec_w", 1.0)),
@@ -100,9 +101,16 @@ class MGLDVSR(ExternalMethod):
         }
 
     def extra_env(self) -> dict[str, str]:
+        """``PYTHONPATH`` = the checkout, and ``HF_HUB_OFFLINE=1`` (the text encoder is prefetched by
+        setup)."""
         return {"PYTHONPATH": self._pythonpath(self.repo), "HF_HUB_OFFLINE": "1"}
 
     def prepare_checkout(self) -> None:
+        """Write the two configs the script reads with their absolute checkpoint paths made relative.
+
+        The main config goes to ``.vfebench/`` and the VAE config to the path the script hard-codes;
+        files already up to date are left alone. ``InputError`` when a source config is missing.
+        """
         for src, dst in ((_MAIN_CONFIG, _REWRITTEN_MAIN), (_VAE_CONFIG, _VAE_CONFIG_EXPECTED)):
             s = self.repo / src
             if not s.is_file():
@@ -117,6 +125,7 @@ class MGLDVSR(ExternalMethod):
                 atomic_write_text(d, text)
 
     def command(self, inp: Path, out: Path, lq: Clip) -> list[str]:
+        """The MGLD-VSR script on the clip's parent folder with both configs and checkpoints, ×4, one GPU."""
         p = self.effective_params()
         return py(
             self,

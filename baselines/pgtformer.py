@@ -56,14 +56,17 @@ class PGTFormer(ExternalMethod):
     )
 
     def prepare_checkout(self) -> None:
+        """Set the executable bit of the bundled ``ffmpeg_lib/ffmpeg`` (committed without it)."""
         f = self.repo / FFMPEG
         if f.is_file() and not os.access(f, os.X_OK):
             f.chmod(f.stat().st_mode | stat.S_IXUSR | stat.S_IXGRP | stat.S_IXOTH)
 
     def extra_env(self) -> dict[str, str]:
+        """``HF_HUB_OFFLINE=1``: the network is prefetched from the hub by setup."""
         return {"HF_HUB_OFFLINE": "1"}
 
     def command(self, inp: Path, out: Path, lq: Clip) -> list[str]:
+        """``inference.py --input_video IN --output_video OUT/<clip>.mp4``."""
         return py(
             self, self.entry_point, "--input_video", inp, "--output_video", out / f"{safe_name(lq.id)}.mp4"
         )

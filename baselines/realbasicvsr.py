@@ -63,6 +63,7 @@ class RealBasicVSR(ExternalMethod):
     )
 
     def command(self, inp: Path, out: Path, lq: Clip) -> list[str]:
+        """``inference_realbasicvsr.py CONFIG CKPT IN OUT --max_seq_len N --is_save_as_png True``."""
         return py(
             self,
             self.entry_point,
@@ -77,9 +78,14 @@ class RealBasicVSR(ExternalMethod):
         )
 
     def extra_env(self) -> dict[str, str]:
+        """``TORCH_HOME`` in the checkout, where setup puts the VGG19 weights of the perceptual loss."""
         return {"TORCH_HOME": str(self.repo.resolve() / "checkpoints" / "torch")}
 
     def restore(self, lq: Clip, target_size: tuple[int, int] | None = None) -> Clip:
+        """Restore with dots in the clip id replaced by ``_`` for the input folder (the script rejects them).
+
+        The returned clip keeps the original id and the LQ fps; frames ``(T, 4h, 4w, 3)`` uint8.
+        """
         if "." not in lq.id:
             return super().restore(lq, target_size)
         out = super().restore(Clip(lq.id.replace(".", "_"), lq.frames, lq.fps, lq.meta), target_size)

@@ -79,6 +79,7 @@ class SeedVR(ExternalMethod):
         return "sha256:" + sha256_file(p) if p.is_file() else None
 
     def effective_params(self) -> dict[str, Any]:
+        """``seed`` (666), the colour-fix state and, for SeedVR-3B, ``steps`` (50) and ``cfg_scale`` (6.5)."""
         p: dict[str, Any] = {"seed": int(self.config.get("seed", 666)), "color_fix": self.color_fix_state()}
         if self.sample_flags:
             p["steps"] = int(self.config.get("steps", 50))
@@ -86,6 +87,8 @@ class SeedVR(ExternalMethod):
         return p
 
     def setup(self, device: str = "cpu") -> None:
+        """Check the checkout; ``InputError`` when ``color_fix=`` disagrees with the colour-fix file's
+        presence."""
         super().setup(device)
         want = self.config.get("color_fix")
         if want is not None and bool(want) != (self.color_fix_state() is not None):
@@ -97,9 +100,12 @@ class SeedVR(ExternalMethod):
             )
 
     def extra_env(self) -> dict[str, str]:
+        """``PYTHONPATH`` = the checkout (the script imports its packages from the root)."""
         return {"PYTHONPATH": self._pythonpath(self.repo)}
 
     def command(self, inp: Path, out: Path, lq: Clip) -> list[str]:
+        """The script under ``torch.distributed.run --standalone`` (one process) with target resolution 4·H ×
+        4·W."""
         h, w = lq.size
         p = self.effective_params()
         argv = [

@@ -63,6 +63,11 @@ class STAR(ExternalMethod):
     )
 
     def effective_params(self) -> dict[str, Any]:
+        """The weights file (heavy/light), solver mode, steps, cfg and chunk length the run uses.
+
+        Raises ``InputError`` for an unknown ``weights=`` or ``solver_mode=``, and for ``fast`` with steps ≠
+        15.
+        """
         variant = str(self.config.get("weights", "heavy"))
         if variant not in ("heavy", "light"):
             raise InputError(f"star: weights={variant!r}; expected heavy or light")
@@ -83,13 +88,17 @@ class STAR(ExternalMethod):
         }
 
     def required_weights(self) -> tuple[BaselineWeight, ...]:
+        """Only the weights file of the chosen variant (``heavy_deg.pt`` or ``light_deg.pt``)."""
         f = self.effective_params()["weights_file"]
         return tuple(w for w in self.weights if w.path.endswith("/" + f))
 
     def extra_env(self) -> dict[str, str]:
+        """``HF_HUB_OFFLINE=1``: the VAE and text encoder are prefetched from the hub by setup."""
         return {"HF_HUB_OFFLINE": "1"}
 
     def command(self, inp: Path, out: Path, lq: Clip) -> list[str]:
+        """``inference_sr.py`` on the input with ``<clip>.mp4`` as the file name, the variant's weights, ×4
+        and the sampling options."""
         p = self.effective_params()
         return py(
             self,

@@ -74,6 +74,8 @@ class SVFR(ExternalMethod):
         return str(self.config.get("config", "config/infer.yaml"))
 
     def command(self, inp: Path, out: Path, lq: Clip) -> list[str]:
+        """``infer.py --config CFG --task_ids 0 --seed S --input_path IN --output_dir OUT --restore_frames``
+        (OUT relative to the checkout)."""
         import os
 
         return py(
@@ -103,6 +105,8 @@ class SVFR(ExternalMethod):
         return int(m.group(1)) if m else None
 
     def fingerprint(self) -> dict[str, Any]:
+        """The adapter fingerprint plus the sampling steps of the reference window (50) and of the clip (the
+        config's)."""
         fp = super().fingerprint()
         fp["steps"] = {"reference_window": REFERENCE_STEPS, "clip": self.sampling_steps()}
         return fp

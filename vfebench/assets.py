@@ -69,11 +69,13 @@ class Asset:
 
 
 def asset_dir() -> Path:
+    """Folder holding the downloaded assets: ``$VFEBENCH_ASSETS`` if set, else ``<cache root>/assets``."""
     env = os.environ.get("VFEBENCH_ASSETS")
     return Path(env).expanduser() if env else cache_root() / "assets"
 
 
 def offline() -> bool:
+    """Whether ``$VFEBENCH_OFFLINE`` is set to something other than empty/0/false/no (no downloads)."""
     return os.environ.get("VFEBENCH_OFFLINE", "").lower() not in ("", "0", "false", "no")
 
 
@@ -127,6 +129,7 @@ def _component_modules() -> list[str]:
 
 
 def get_asset(name: str) -> Asset:
+    """The catalogue entry called ``name``; ``UnknownNameError`` with a did-you-mean otherwise."""
     cat = catalog()
     if name not in cat:
         raise UnknownNameError(
@@ -185,6 +188,10 @@ def asset_path(name: str, verify: bool = True) -> Path:
 
 
 def is_present(name: str) -> bool:
+    """Whether the asset's file is in :func:`asset_dir` and matches its pinned sha256, if one is pinned.
+
+    Never downloads.
+    """
     try:
         asset_path(name)
         return True

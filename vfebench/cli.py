@@ -43,6 +43,12 @@ def _top_parser() -> argparse.ArgumentParser:
 
 
 def main(argv: list[str] | None = None) -> int:
+    """Entry point of ``vfebench COMMAND ...``; returns the exit status.
+
+    Dispatches to ``vfebench.commands.<COMMAND>`` (its ``configure`` builds the parser, its ``main``
+    runs). An unknown command prints a did-you-mean and returns 2; a :class:`VfebenchError` is printed
+    as ``vfebench CMD: error: ...`` and returns 2; Ctrl-C returns 130.
+    """
     argv = list(sys.argv[1:] if argv is None else argv)
     top = _top_parser()
     if not argv or argv[0].startswith("-"):

@@ -115,9 +115,12 @@ class GateResult:
 
     @property
     def exit_code(self) -> int:
+        """Process exit status: 0 pass, 1 fail, 2 incomparable, malformed or inconsistent."""
         return EXIT_CODES[self.status]
 
     def summary(self) -> str:
+        """Human-readable verdict: the status line, one line per reason, and the checked/out-of-tolerance
+        count."""
         head = {MALFORMED: "MALFORMED record", INCONSISTENT: "record inconsistent"}.get(
             self.status, self.status.upper()
         )

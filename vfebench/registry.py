@@ -203,6 +203,7 @@ class Registry(Generic[T]):
 
     # ---------------------------------------------------------------- lookup
     def names(self) -> list[str]:
+        """Sorted names of every registered entry, entry-point plugins included (not imported)."""
         self._scan()
         return sorted(self._targets)
 
@@ -214,6 +215,8 @@ class Registry(Generic[T]):
         return iter(self.names())
 
     def target(self, name: str) -> str:
+        """The ``module:attr`` import target of ``name``; ``UnknownNameError`` with a did-you-mean
+        otherwise."""
         self._check(name)
         return self._targets[name]
 
@@ -223,6 +226,7 @@ class Registry(Generic[T]):
         return self._origins.get(name, "register()")
 
     def is_loaded(self, name: str) -> bool:
+        """Whether ``name``'s object is already in hand (registered as an object, or imported by ``get``)."""
         return name in self._loaded
 
     def _check(self, name: str) -> None:

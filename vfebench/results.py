@@ -219,6 +219,8 @@ class RunRecord:
 
     @classmethod
     def from_dict(cls, d: dict[str, Any]) -> RunRecord:
+        """Build a record from its JSON dict, upgrading schema version 1 (fields version 2 added get
+        defaults)."""
         d = dict(d)
         d["methods"] = {k: MethodRecord.from_dict(v) for k, v in d.get("methods", {}).items()}
         d["clips"] = [ClipRecord.from_dict(c) for c in d.get("clips", [])]
@@ -237,6 +239,7 @@ class RunRecord:
         return rec
 
     def to_dict(self) -> dict[str, Any]:
+        """The record as a JSON-able dict, identifying keys (schema, run id, status, times) first."""
         d = _to(self)
         d["methods"] = {k: m.to_dict() for k, m in self.methods.items()}
         d["clips"] = [c.to_dict() for c in self.clips]
@@ -312,6 +315,7 @@ def load_record(path: str | os.PathLike) -> RunRecord:
 
 
 def read_records(paths: str | os.PathLike | Iterable[str | os.PathLike]) -> list[dict[str, Any]]:
+    """Read and validate every run record named by ``paths`` (run folders, ``run.json`` files or globs)."""
     return [read_record(p) for p in resolve_paths(paths)]
 
 

@@ -104,6 +104,7 @@ def sha256_file(path: str | os.PathLike, chunk: int = 1 << 20) -> str:
 
 
 def sha256_text(text: str) -> str:
+    """Hex sha256 of ``text`` encoded as UTF-8."""
     return hashlib.sha256(text.encode()).hexdigest()
 
 
@@ -113,6 +114,7 @@ def stable_json(obj: Any) -> str:
 
 
 def config_hash(obj: Any, n: int = 16) -> str:
+    """First ``n`` hex digits of the sha256 of ``obj``'s canonical JSON (:func:`stable_json`)."""
     return sha256_text(stable_json(obj))[:n]
 
 
@@ -143,11 +145,13 @@ def atomic_path(final: str | os.PathLike, suffix: str = "") -> Iterator[Path]:
 
 
 def atomic_write_text(path: str | os.PathLike, text: str) -> None:
+    """Write ``text`` to ``path`` through a temp file renamed on success (readers never see half a file)."""
     with atomic_path(path) as tmp:
         tmp.write_text(text)
 
 
 def atomic_write_json(path: str | os.PathLike, obj: Any) -> None:
+    """Atomically write ``obj`` as indented JSON (non-JSON values via ``str``) plus a newline."""
     atomic_write_text(path, json.dumps(obj, indent=2, sort_keys=False, default=str) + "\n")
 
 

@@ -111,6 +111,8 @@ def _embed(a: argparse.Namespace) -> int:
 
 
 def build_parser() -> argparse.ArgumentParser:
+    """The ``vividface`` argument parser: ``train``, ``curate``, ``infer`` and ``embed-prompt``, each bound to
+    its handler."""
     p = argparse.ArgumentParser(prog="vividface", description="VividFace: training, curation and inference.")
     sub = p.add_subparsers(dest="command", required=True)
 
@@ -189,6 +191,8 @@ def _has_cuda() -> bool:
 
 
 def main(argv: list[str] | None = None) -> int:
+    """Entry point of ``vividface COMMAND ...``; a :class:`VfebenchError` prints ``vividface CMD: error: ...``
+    and returns 2, Ctrl-C 130."""
     args = build_parser().parse_args(argv)
     from vfebench.errors import VfebenchError
 

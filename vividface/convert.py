@@ -260,9 +260,12 @@ def vae_diffusers_to_original(sd: Mapping[str, Any], num_res_blocks: int | None 
 
 
 def is_original_vae(sd: Mapping[str, Any]) -> bool:
+    """Whether state dict ``sd`` uses the original ``Wan2.1_VAE.pth`` key layout (not diffusers')."""
     return any(k.startswith(("encoder.downsamples.", "decoder.upsamples.", "encoder.middle.")) for k in sd)
 
 
 def to_diffusers_vae(sd: Mapping[str, Any]) -> dict[str, Any]:
+    """State dict ``sd`` in ``AutoencoderKLWan`` (diffusers) keys, converting the original layout when
+    needed."""
     sd = strip_prefix(sd)
     return vae_original_to_diffusers(sd) if is_original_vae(sd) else dict(sd)

@@ -167,6 +167,7 @@ class ChatClient:
 
     @property
     def url(self) -> str:
+        """The chat-completions URL of the endpoint (``/v1`` added when missing)."""
         base = self.endpoint.rstrip("/")
         if not base.endswith("/v1"):
             base += "/v1"
@@ -229,6 +230,8 @@ def sample_indices(n: int, k: int) -> list[int]:
 
 
 def encode_jpeg(frame: np.ndarray, quality: int = 95) -> bytes:
+    """JPEG bytes of an ``(H, W, 3)`` uint8 RGB frame at ``quality`` (0–100); ``InputError`` if OpenCV
+    fails."""
     import cv2
 
     ok, buf = cv2.imencode(".jpg", frame[:, :, ::-1], [cv2.IMWRITE_JPEG_QUALITY, quality])
@@ -238,7 +241,11 @@ def encode_jpeg(frame: np.ndarray, quality: int = 95) -> bytes:
 
 
 def face_crops(frames: np.ndarray, size: int, detector=None, scale: float = 1.8) -> tuple[np.ndarray, dict]:
-    """One square face window for the clip (vfebench.faceregion) → cropped ``T×size×size×3`` frames."""
+    """One square face window for the whole clip (:mod:`vfebench.faceregion`) and the frames cropped to it.
+
+    ``frames``: ``T×H×W×3`` uint8 RGB. Returns ``T×size×size×3`` uint8 crops and the window as a
+    dict (``x0``, ``y0``, ``side`` in frame pixels and whether it was shifted or shrunk to fit).
+    """
     from vfebench import faceregion as fr
 
     boxes = fr.detect_boxes(iter(frames), detector=detector)

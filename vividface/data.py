@@ -109,6 +109,7 @@ def precompute_latents(
 
 
 def load_items(files: list[Path]) -> list[dict[str, Any]]:
+    """Load each safetensors training item (``z_lq``, ``z_hq``, masks, ``hq`` tensors) into memory."""
     from safetensors.torch import load_file
 
     return [load_file(str(f)) for f in files]

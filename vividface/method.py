@@ -67,6 +67,7 @@ class VividFaceMethod(Method):
 
     @property
     def tiny(self) -> bool:
+        """Whether the developer ``tiny_random`` config is on (tiny random network, meaningless outputs)."""
         return bool(self.config.get("tiny_random"))
 
     @property
@@ -99,12 +100,19 @@ class VividFaceMethod(Method):
         return super().spec_label(name, shown)
 
     def required_assets(self) -> tuple[str, ...]:
+        """The weights assets not replaced by local ``dit=``/``vae=``/``prompt_embeds=`` files; none with
+        random weights."""
         if self.random:
             return ()
         overrides = {"vividface_dit": "dit", "wan21_vae": "vae", "wan21_empty_prompt": "prompt_embeds"}
         return tuple(a for a in self.assets if not self.config.get(overrides[a]))
 
     def fingerprint(self) -> dict[str, Any]:
+        """The method fingerprint with weight paths reduced to file names and identified by sha256 instead.
+
+        Also records whether the configuration is as released (and why not), and marks random-weight
+        configurations as such.
+        """
         fp = super().fingerprint()
         for key in _WEIGHT_KEYS:  # identified by their hashes below, not by where they lie
             if key in fp["config"]:
@@ -138,6 +146,11 @@ class VividFaceMethod(Method):
         return InferenceConfig(**kw)
 
     def setup(self, device: str = "cpu") -> None:
+        """Build the one-step pipeline on ``device``: random networks, or the DiT, VAE and prompt embedding
+        from files/assets.
+
+        Raises ``MissingAssetError`` listing every missing weights file and how to get it.
+        """
         if self._ready and self.device == device:
             return
         from vfebench import assets as A

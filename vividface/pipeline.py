@@ -110,6 +110,7 @@ class InferenceConfig:
         return out
 
     def as_dict(self) -> dict[str, Any]:
+        """The config as a JSON-able dict (``tile`` as a list)."""
         d = asdict(self)
         d["tile"] = list(self.tile)
         return d
@@ -168,11 +169,13 @@ def chunk_spans(num_frames: int, chunk: int, overlap: int) -> list[tuple[int, in
 
 
 def crossfade_weights(spans: list[tuple[int, int]], overlap: int) -> list[np.ndarray]:
-    """Per-frame blend weight of each chunk of :func:`chunk_spans` (float64).
+    """Per-frame blend weights of each chunk of :func:`chunk_spans`: one ``(n,)`` float64 array per span
+    ``(s, e)``, ``n = e - s``.
 
     In an overlap of ``O`` frames, frame ``j`` (0-based from the later chunk's start) weighs
     ``(j+1)/(O+1)`` in the later chunk and ``1 − (j+1)/(O+1)`` in the earlier one; the weights
-    of all chunks sum to 1 on every frame.
+    of all chunks sum to 1 on every frame. ``InputError`` when neighbouring spans do not overlap by
+    ``overlap`` frames.
     """
     ws = [np.ones(e - s, np.float64) for s, e in spans]
     if overlap and len(spans) > 1:
@@ -206,6 +209,8 @@ def apply_update(z_l, v, timestep: float, rule: str):
 
 
 def resolve_dtype(name: str, device: str):
+    """The torch dtype called ``name``; ``auto`` is bfloat16 on CUDA and float32 elsewhere. ``InputError``
+    otherwise."""
     import torch
 
     if name == "auto":
@@ -271,6 +276,7 @@ class OneStepPipeline:
         )[0].float()
 
     def restore_latent(self, z_l):
+        """One step from the normalised LQ latent ``z_l`` (``B×16×t×h×w``) to the HQ latent, same shape."""
         return apply_update(z_l, self.velocity(z_l), self.config.timestep, self.config.update_rule)
 
     # -- pixel space -----------------------------------------------------------------------

@@ -24,9 +24,12 @@ class PNGFrameWriter:
         self.count = 0
 
     def isOpened(self):  # noqa: N802 (cv2's spelling)
+        """Always True: the frame folder was created in ``__init__``."""
         return True
 
     def write(self, frame):
+        """Write one ``(H, W, 3)`` uint8 BGR frame (as ``cv2.imwrite`` takes it) as the next ``%08d.png``;
+        ``OSError`` if it fails."""
         import cv2
 
         path = os.path.join(self.dir, f"{self.count:08d}.png")
@@ -35,10 +38,13 @@ class PNGFrameWriter:
         self.count += 1
 
     def release(self):
+        """Nothing to flush: every frame is already a file."""
         pass
 
 
 def main(argv: list[str]) -> None:
+    """Run ``argv[0]`` as ``__main__`` with ``argv`` as ``sys.argv`` and ``cv2.VideoWriter`` replaced by
+    :class:`PNGFrameWriter`."""
     if not argv:
         raise SystemExit("usage: cv2_png_capture.py SCRIPT [ARGS...]")
     import cv2

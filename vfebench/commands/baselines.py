@@ -38,6 +38,7 @@ _ADAPTER_ATTRS = ("repo_url", "pinned_commit", "entry_point", "weights", "env_se
 
 
 def configure(p: argparse.ArgumentParser) -> None:
+    """Add the ``list``, ``setup NAME`` and ``check NAME`` sub-commands and their options to ``p``."""
     sub = p.add_subparsers(dest="action", required=True)
     ls = sub.add_parser("list", help="list the baseline adapters and their pinned commits")
     ls.add_argument("--json", action="store_true", help="machine-readable output")
@@ -70,6 +71,8 @@ def _is_adapter(cls: Any) -> bool:
 
 
 def adapter_names() -> list[str]:
+    """Registered method names that are external-checkout adapters (methods whose module fails to import are
+    skipped)."""
     from vfebench.methods import METHODS
 
     out = []
@@ -343,4 +346,5 @@ def _check(args: argparse.Namespace) -> int:
 
 
 def main(args: argparse.Namespace) -> int:
+    """Run the chosen ``vfebench baselines`` action; returns its exit status."""
     return {"list": _list, "setup": _setup, "check": _check}[args.action](args)

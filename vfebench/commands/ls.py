@@ -104,6 +104,8 @@ def _rows(what: str) -> list[dict]:
 
 
 def print_table(rows: list[dict]) -> None:
+    """Print ``rows`` as left-aligned columns (the union of their keys, first-seen order); ``(none)`` when
+    empty."""
     if not rows:
         print("(none)")
         return

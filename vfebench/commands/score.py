@@ -54,8 +54,13 @@ def resolve_clips(path: str | Path, role: str) -> dict[str, Path]:
 
 
 def pair_clips(pred: dict[str, Path], gt: dict[str, Path] | None) -> list[tuple[str, Path, Path | None]]:
-    """``(clip id, pred path, gt path or None)`` per prediction clip: matched by id, or the one
-    clip on each side paired whatever their names; a prediction without its GT is an error."""
+    """``[(clip id, pred path, gt path or None)]`` in the order of ``pred``.
+
+    Without GT every prediction is unpaired. With one clip on each side they are paired whatever
+    their ids (the prediction's id is kept). Otherwise by equal id: GT clips without a
+    prediction are ignored, and a prediction without a GT clip raises ``InputError`` naming the
+    first five such ids (sorted).
+    """
     from vfebench.errors import InputError
 
     if gt is None:
@@ -188,9 +193,14 @@ def score(
 
 
 def format_table(doc: dict) -> str:
-    """The table of a :func:`score` document: one row per clip and the mean, each metric in
-    display units (``value × scale``) with the decimals its entry carries (``precision``, the
-    metric's own attribute, so a metric key with a mode or options formats like its name)."""
+    """The plain-text table of a :func:`score` document: one row per clip, then the mean.
+
+    Columns: ``clip`` and one per metric, headed by its display name and ↑/↓ (higher/lower is
+    better). Values are in display units (raw × the metric's ``scale``) with the metric's
+    precision; ``failed`` for a failed cell, ``nan`` for a missing value, ``∞ (identical)`` /
+    ``-∞`` for infinities. Columns are left-aligned and padded to their widest cell; a dashed
+    rule precedes the mean row.
+    """
     from vfebench.metrics.base import from_json_value
 
     names = list(doc["metrics"])

@@ -37,9 +37,13 @@ class Source(abc.ABC):
         return None
 
     def describe(self) -> dict:
+        """JSON-able description for the run record: ``name``, ``version``, ``has_gt`` (subclasses add their
+        settings)."""
         return {"name": self.name, "version": self.version, "has_gt": self.has_gt}
 
     def clip_hash(self, clip_id: str) -> str:
+        """Content hash of one clip (:meth:`Clip.content_hash` of the loaded frames); raises what ``load``
+        raises."""
         return self.load(clip_id).content_hash()
 
     def clip_hash_or_error(self, clip_id: str) -> tuple[str | None, str | None]:
@@ -57,6 +61,7 @@ class Source(abc.ABC):
         return [f"{cid}:{self.clip_hash_or_error(cid)[0] or 'unreadable'}" for cid in self.clip_ids()]
 
     def manifest_hash(self) -> str:
+        """Hex sha256 over :meth:`manifest_lines` joined by newlines: identifies the dataset's content."""
         return hashlib.sha256("\n".join(self.manifest_lines()).encode()).hexdigest()
 
     def __len__(self) -> int:
@@ -84,6 +89,11 @@ class PathSource(Source):
         """The file or frame folder of ``clip_id``."""
 
     def clip_hash(self, clip_id: str) -> str:
+        """Content hash of one clip, cached under ``<cache root>/clip-hashes`` keyed by path, sizes and
+        mtimes.
+
+        A stale or unreadable cache entry is recomputed; a cache that cannot be written is skipped.
+        """
         from vfebench.utils import atomic_write_text, cache_root
 
         p = self.clip_path(clip_id)

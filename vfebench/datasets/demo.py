@@ -49,7 +49,11 @@ def _motion(clip_id: str, version: str, t: np.ndarray) -> dict[str, np.ndarray]:
 
 
 def render_demo_clip(clip_id: str, num_frames: int = 33, size: int = 512, version: str = "1") -> np.ndarray:
-    """Render one demo clip: ``T×size×size×3`` uint8 RGB."""
+    """Render one demo clip: ``(num_frames, size, size, 3)`` uint8 RGB, 0..255.
+
+    The face of scikit-image's astronaut photo, moved, rotated, zoomed and brightened along a path
+    drawn from ``clip_id`` and ``version`` (same arguments, same frames).
+    """
     import cv2
     from skimage import data
 
@@ -89,6 +93,7 @@ class DemoSource(PathSource):
         self.root = base / f"demo-v{self.version}-{self.num_frames}f-{self.size}px"
 
     def describe(self) -> dict:
+        """The base description plus ``num_clips``, ``num_frames`` and ``size``."""
         return {
             **super().describe(),
             "num_clips": self.num_clips,
@@ -97,9 +102,14 @@ class DemoSource(PathSource):
         }
 
     def clip_ids(self) -> list[str]:
+        """The first ``num_clips`` demo clip names."""
         return list(CLIP_NAMES[: self.num_clips])
 
     def clip_path(self, clip_id: str) -> Path:
+        """Frame folder of ``clip_id`` under the demo root, rendered (PNG frames) when absent or incomplete.
+
+        Raises ``InputError`` listing the clips when ``clip_id`` is not one of :meth:`clip_ids`.
+        """
         if clip_id not in self.clip_ids():
             raise InputError(f"demo has no clip {clip_id!r}; clips: {', '.join(self.clip_ids())}")
         p = self.root / clip_id
@@ -108,6 +118,7 @@ class DemoSource(PathSource):
         return p
 
     def load(self, clip_id: str, max_frames: int | None = None) -> Clip:
+        """Read the demo clip (rendered on first use) at 25 fps, ``meta["dataset"] = "demo"``."""
         clip = read_clip(self.clip_path(clip_id), clip_id, max_frames=max_frames)
         clip.fps = 25.0
         clip.meta["dataset"] = "demo"

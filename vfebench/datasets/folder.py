@@ -81,6 +81,8 @@ class FolderSource(PathSource):
         return self._fps_cache[clip_id]
 
     def describe(self) -> dict:
+        """The base description plus the root, whether LQ clips ship, and each clip's fps and where it came
+        from."""
         fps = {cid: self.clip_fps(cid) for cid in self.clip_ids()}
         return {
             **super().describe(),
@@ -92,9 +94,11 @@ class FolderSource(PathSource):
         }
 
     def clip_ids(self) -> list[str]:
+        """Clip ids of the videos and frame folders directly inside the root, in natural sort order."""
         return list(self._clips)
 
     def clip_path(self, clip_id: str) -> Path:
+        """The video file or frame folder of ``clip_id``; ``InputError`` naming the root when unknown."""
         try:
             return self._clips[clip_id]
         except KeyError:
@@ -105,9 +109,11 @@ class FolderSource(PathSource):
         return clip
 
     def load(self, clip_id: str, max_frames: int | None = None) -> Clip:
+        """Read the clip with its fps from :meth:`clip_fps` (``meta["fps_from"]`` says where it came from)."""
         return self._with_fps(read_clip(self.clip_path(clip_id), clip_id, max_frames=max_frames))
 
     def load_lq(self, clip_id: str, max_frames: int | None = None) -> Clip | None:
+        """The shipped LQ clip of ``clip_id`` (same fps as its GT clip), or None when the folder has no LQ."""
         if self._lq is None:
             return None
         return self._with_fps(read_clip(self._lq[clip_id], clip_id, max_frames=max_frames))
@@ -123,6 +129,7 @@ class RealLQSource(FolderSource):
         super().__init__(root, fps=fps)
 
     def load_lq(self, clip_id: str, max_frames: int | None = None) -> Clip | None:
+        """The clip itself: a real-LQ folder's clips are the inputs."""
         return self.load(clip_id, max_frames)
 
 

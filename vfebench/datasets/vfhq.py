@@ -77,9 +77,11 @@ class VFHQSource(FolderSource):
         self.root = base
 
     def describe(self) -> dict:
+        """The base description plus ``clip_dir``."""
         return {**super().describe(), "clip_dir": str(self.clip_dir)}
 
     def load(self, clip_id: str, max_frames: int | None = None) -> Clip:
+        """Read the clip and add the fields parsed from its VFHQ name to ``meta``."""
         clip = super().load(clip_id, max_frames)
         clip.meta.update(parse_clip_name(clip_id))
         return clip

@@ -56,6 +56,10 @@ class LQSet:
         self.failed: dict[str, str] = dict(failed or {})
 
     def load(self, clip_id: str) -> Clip:
+        """The LQ clip of ``clip_id``.
+
+        Raises ``InputError`` when the set has no such clip or its LQ could not be made (the reason).
+        """
         if clip_id not in self.clip_ids:
             raise InputError(f"LQ set has no clip {clip_id!r}")
         if clip_id in self.failed:
@@ -69,13 +73,20 @@ class LQSet:
         return lq_clip_dir(self.root, clip_id)
 
     def params(self, clip_id: str) -> dict:
+        """The degradation draws recorded for ``clip_id`` (``{}`` when none were recorded)."""
         return self._params.get(clip_id, {})
 
     def identity(self) -> dict[str, Any]:
+        """A copy of what identifies this LQ set in the run record.
+
+        ``kind`` (synthetic, real or shipped), the source and its manifest hash, ``max_frames`` and,
+        for synthetic sets, preset, version and seed; synthetic and shipped sets add per-clip LQ hashes.
+        """
         return dict(self._identity)
 
     @property
     def manifest_hash(self) -> str:
+        """Hex sha256 of :meth:`identity` as sorted-key JSON."""
         return hashlib.sha256(json.dumps(self._identity, sort_keys=True).encode()).hexdigest()
 
 
@@ -216,6 +227,11 @@ def degrade_to_dir(
 
 
 def default_lq_root(source, preset: str, seed: int, max_frames: int | None) -> Path:
+    """Cache folder of the LQ clips made from ``source`` with ``preset``, ``seed`` and ``max_frames``.
+
+    ``<cache root>/lq/<source>-<manifest hash[:16]>/<preset>-v<version>-seed<seed>[-max<N>]``;
+    raises what :func:`build_preset` raises for an unknown preset.
+    """
     pr = build_preset(preset)
     mf = f"-max{max_frames}" if max_frames else ""
     return (
@@ -227,6 +243,7 @@ def default_lq_root(source, preset: str, seed: int, max_frames: int | None) -> P
 
 
 def ships_lq(source, ids: list[str]) -> bool:
+    """Whether ``source`` ships LQ clips, decided by the first of ``ids`` that can be read."""
     for cid in ids:  # the first clip that answers decides (an unreadable one fails on its own)
         try:
             return source.load_lq(cid, max_frames=1) is not None

@@ -52,9 +52,10 @@ def blur(frame: np.ndarray, kernel: np.ndarray) -> np.ndarray:
 
 
 def add_noise(frame: np.ndarray, delta: float, gray: bool, rng: np.random.Generator) -> np.ndarray:
-    """Add Gaussian noise of std ``delta`` (0–255 scale); gray noise is shared by all channels.
+    """Add Gaussian noise of std ``delta`` (0–255 scale) to an ``(H, W, 3)`` float frame in [0, 1].
 
-    The result is clipped to [0, 1] and not rounded.
+    Gray noise is one ``(H, W, 1)`` draw shared by all channels. The result is clipped to [0, 1]
+    and not rounded.
     """
     h, w, _ = frame.shape
     shape = (h, w, 1) if gray else (h, w, 3)
@@ -94,12 +95,13 @@ def resize(frame: np.ndarray, size_hw: tuple[int, int], interpolation: str) -> n
 
 
 def to_uint8(frame: np.ndarray) -> np.ndarray:
-    """float [0,1] → uint8 with rounding (what any image writer does)."""
+    """Float frame in [0, 1] (any shape) → uint8 0..255 with rounding (what any image writer does)."""
     return np.clip(np.round(frame * 255.0), 0, 255).astype(np.uint8)
 
 
 def truncate_uint8(frame: np.ndarray) -> np.ndarray:
-    """float [0,1] → uint8 the reference way: ``clip(x·255, 0, 255).astype(uint8)`` (truncates)."""
+    """Float frame in [0, 1] (any shape) → uint8 the reference way: ``clip(x·255, 0, 255).astype(uint8)``
+    (truncates)."""
     return np.clip(frame * 255.0, 0, 255).astype(np.uint8)
 
 

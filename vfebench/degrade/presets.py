@@ -96,10 +96,12 @@ class Preset:
 
     # ------------------------------------------------------------------ identity
     def identity(self) -> dict[str, Any]:
+        """``{"preset": name, "version": version}`` for the run record."""
         return {"preset": self.name, "version": self.version}
 
     @property
     def label(self) -> str:
+        """Display label, e.g. ``"keep v2"`` (see :func:`preset_label`)."""
         return preset_label(self.name, self.version)
 
     def lq_size(self, h: int, w: int) -> tuple[int, int]:
@@ -157,16 +159,18 @@ class Preset:
 
     # ------------------------------------------------------------------ apply
     def kernel(self, clip_params: dict[str, Any]) -> np.ndarray:
+        """The clip's blur kernel ``(size, size)`` float64 summing to 1, from its ``clip_params["blur"]``
+        draw."""
         b = clip_params["blur"]
         return ops.gaussian_kernel(b["size"], b["sigma_x"], b["sigma_y"], b["theta"])
 
     def degrade_frame(
         self, frame_u8: np.ndarray, clip_params: dict[str, Any], kernel: np.ndarray, draw: NoiseDraw
     ) -> tuple[np.ndarray, dict[str, Any]]:
-        """Blur / noise / resize one RGB uint8 frame, up to the codec.
+        """Blur / noise / resize one RGB frame ``(H, W, 3)`` uint8, up to the codec.
 
-        Returns the uint8 frame the encoder gets (in the preset's channel order: BGR for the
-        reference presets) and the frame's draws.
+        Returns the ``(h, w, 3)`` uint8 frame the encoder gets (``(h, w)`` = :meth:`lq_size`; in the
+        preset's channel order: BGR for the reference presets) and the frame's noise draws.
         """
         h, w = frame_u8.shape[:2]
         lh, lw = self.lq_size(h, w)

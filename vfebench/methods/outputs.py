@@ -152,6 +152,11 @@ class Outputs(Method):
         return dict(self._fp)
 
     def restore(self, lq: Clip, target_size: tuple[int, int] | None = None) -> Clip:
+        """The stored restored clip of ``lq.id``, at the LQ clip's fps (``target_size`` is not used: the files
+        are what they are).
+
+        Raises ``InputError`` naming the folder when the clip is missing or stored twice.
+        """
         cands = self.found.get(lq.id)
         if not cands:
             raise InputError(
@@ -167,6 +172,7 @@ class Outputs(Method):
         return Clip(lq.id, out.frames, lq.fps, {"method": self.name, "source": str(cands[0])})
 
     def reported_timing(self, clip_id: str) -> dict[str, Any] | None:
+        """The ``timing.json`` entry of ``clip_id`` (the method's own timing), or None when there is none."""
         if self._timing is None:
             return None
         return self._timing["clips"].get(clip_id)

@@ -67,6 +67,7 @@ class AKD(FaceMetric):
             raise InputError(f"akd: unknown backend {self.backend!r}; choose mediapipe or fan68")
 
     def weights_asset_name(self) -> str:
+        """``fan_2dfan4`` for the ``fan68`` backend; MediaPipe needs no weights asset (``""``)."""
         return "fan_2dfan4" if self.backend == "fan68" else ""
 
     def _fan(self, clip: Clip, ctx: ScoreContext) -> dict[str, np.ndarray]:
@@ -90,6 +91,7 @@ class AKD(FaceMetric):
         return ctx.features.get("face_fan68", version, clip, compute)
 
     def score_clip(self, pred: Clip, gt: Clip | None, ctx: ScoreContext) -> ClipResult:
+        """Per-frame landmark distance (normalised units), mean over frames with a face in both clips."""
         self._check(pred, gt)
         assert gt is not None  # needs_reference: _check raised otherwise
         self._ensure(ctx)

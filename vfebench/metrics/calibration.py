@@ -37,6 +37,7 @@ def table() -> dict[str, Any]:
 
 
 def metric_names() -> list[str]:
+    """Names of the metrics that have published numbers in the calibration table."""
     return list(table()["metrics"])
 
 

@@ -61,6 +61,8 @@ class CLIPIQA(FrameMetric):
         self._net: Any = None  # built on first use
 
     def setup(self, device: str = "cpu") -> None:
+        """Load the CLIP-IQA weights (``weights=`` file or the verified asset) and build the network on
+        ``device``."""
         from vfebench import assets
 
         path = self.weights_file()  # weights=PATH or the verified asset; fail fast, before torch

@@ -31,9 +31,11 @@ class FaceMetric(Metric):
 
     # ---------------------------------------------------------------- identity / weights
     def weights_asset_name(self) -> str:
+        """The asset that provides this metric's weights (``""`` when it needs none)."""
         return self.weights_asset
 
     def required_assets(self) -> tuple[str, ...]:
+        """The weights asset, unless a local ``weights=`` file is given or no weights are needed."""
         if self.options.get("weights") or not self.weights_asset_name():
             return ()
         return (self.weights_asset_name(),)
@@ -53,6 +55,7 @@ class FaceMetric(Metric):
         return w
 
     def setup(self, device: str = "cpu") -> None:
+        """Resolve the weights (fail fast) and attach the shared face analysis for ``device``."""
         from vfebench.metrics.features.faces import get_analysis
 
         self.resolve_weights()

@@ -63,6 +63,7 @@ class FaceCons(FaceMetric):
         reduced_precision.normalise_precision(self.options, self.name)
 
     def score_clip(self, pred: Clip, gt: Clip | None, ctx: ScoreContext) -> ClipResult:
+        """Cosine similarity of each frame's CLIP embedding to the first frame's; NaN for a one-frame clip."""
         self._check(pred, None)
         self._ensure(ctx)
         n = ctx.max_frames or pred.num_frames

@@ -94,6 +94,8 @@ class FasterVQA(Metric):
 
     # -- identity / setup ---------------------------------------------------------------
     def setup(self, device: str = "cpu") -> None:
+        """Build the Swin3D network from the official checkpoint (``weights=`` file or the verified asset) on
+        ``device``."""
         if self._ready and self.device == device:
             return
         from vfebench.utils import require
@@ -107,7 +109,8 @@ class FasterVQA(Metric):
 
     # -- sampling -----------------------------------------------------------------------
     def sample_indices(self, num_frames: int, rng: np.random.Generator) -> np.ndarray:
-        """32 frame indices for this mode."""
+        """32 frame indices ``(32,)`` int into a clip of ``num_frames`` frames for this mode (wrapping round
+        short clips)."""
         from vfebench.metrics.features import video_fragments as vf
 
         if self.mode == "vqa_py":
@@ -116,7 +119,11 @@ class FasterVQA(Metric):
         return vf.segment_frame_indices(num_frames, rng, segments=8, seg_len=4, interval=interval)
 
     def sample(self, frames: np.ndarray, rng: np.random.Generator):
-        """One sampling: ``(3×32×224×224 float32 tensor, normalised; frame indices)``."""
+        """One sampling of ``T×H×W×3`` uint8 RGB ``frames``: ``(fragments, frame indices)``.
+
+        ``fragments`` is a ``3×32×224×224`` float32 tensor (C, T, H, W), ImageNet-normalised on the
+        0–255 scale; the indices are the 32 sampled frames. ``InputError`` for frames under 32×32.
+        """
         import torch
 
         from vfebench.metrics.features import video_fragments as vf
@@ -137,6 +144,8 @@ class FasterVQA(Metric):
 
     # -- scoring ------------------------------------------------------------------------
     def clip_seed(self, clip_id: str, ctx: ScoreContext) -> int:
+        """The clip's sampling seed: from (metric, version, ``ctx.seed``, clip id) only, not from clip
+        order."""
         from vfebench.utils import seed_from
 
         return seed_from(self.name, self.version, ctx.seed, clip_id)
@@ -161,6 +170,8 @@ class FasterVQA(Metric):
         return raws, indices
 
     def score_clip(self, pred: Clip, gt: Clip | None, ctx: ScoreContext) -> ClipResult:
+        """Sigmoid-rescaled mean raw score of the clip's K samplings, in [0, 1]; seed and samples in
+        ``extras``."""
         from vfebench.metrics.nets.swin3d import sigmoid_rescale
 
         pred, _ = self._prepare(pred, None, ctx)

@@ -91,6 +91,7 @@ class FVD(Metric):
         return p
 
     def setup(self, device: str = "cpu") -> None:
+        """Build the I3D feature extractor (TorchScript or our PyTorch I3D, per ``backend``) on ``device``."""
         if self._ready and self.device == device:
             return
         from vfebench.utils import require
@@ -104,6 +105,7 @@ class FVD(Metric):
     # -- features -----------------------------------------------------------------------
     @property
     def bgr(self) -> bool:
+        """Whether frames go to I3D in BGR order (mode ``bfvr``)."""
         return self.mode == "bfvr"
 
     def _frames_for(self, clip: Clip) -> np.ndarray:
@@ -170,6 +172,10 @@ class FVD(Metric):
     def score_set(
         self, preds: Sequence[Clip], gts: Sequence[Clip | None] | None, ctx: ScoreContext
     ) -> SetResult:
+        """The mean of the per-clip FVDs, or in ``dataset`` mode one Fréchet distance over all pooled windows.
+
+        In ``dataset`` mode raises ``InputError`` when GT clips are missing; fewer than 2 windows give NaN.
+        """
         if self.mode != "dataset":
             return super().score_set(preds, gts, ctx)
         from vfebench.metrics.functional.frechet import frechet_distance_feats
@@ -197,6 +203,8 @@ class FVD(Metric):
         return SetResult(value, clips, extras)
 
     def aggregate(self, results) -> float:
+        """Mean of the per-clip values; ``InputError`` in ``dataset`` mode, whose value comes from
+        :meth:`score_set`."""
         if self.mode == "dataset":
             raise InputError(
                 "fvd: in dataset mode the value comes from score_set(), not from per-clip values"

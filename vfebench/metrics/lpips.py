@@ -71,13 +71,17 @@ class LPIPS(FrameMetric):
 
     @property
     def backbone(self) -> str:
+        """The trunk actually used: ``vgg`` in mode ``bfvr`` (whatever the metric name), else the metric's
+        own."""
         return "vgg" if self.mode == "bfvr" else self.net
 
     def required_assets(self) -> tuple[str, ...]:
+        """The trunk and linear-head assets not replaced by local ``trunk=`` / ``weights=`` files."""
         trunk, heads = self._ASSETS[self.backbone]
         return tuple(a for a, opt in ((trunk, "trunk"), (heads, "weights")) if not self.options.get(opt))
 
     def identity(self) -> dict[str, Any]:
+        """The base identity plus ``trunk_sha256`` when a local ``trunk=`` file is given."""
         ident = super().identity()
         if self.options.get("trunk"):  # like weights=: a local trunk is recorded by its own hash
             from vfebench.assets import file_sha256
@@ -97,6 +101,8 @@ class LPIPS(FrameMetric):
         return assets.asset_path(asset)
 
     def setup(self, device: str = "cpu") -> None:
+        """Load trunk and linear heads (local files or verified assets) into our LPIPS network on
+        ``device``."""
         from vfebench import assets
 
         trunk_asset, heads_asset = self._ASSETS[self.backbone]
@@ -132,6 +138,8 @@ class LPIPS(FrameMetric):
         return d.double().cpu().numpy()
 
     def score_clip(self, pred: Clip, gt: Clip | None, ctx: ScoreContext) -> ClipResult:
+        """Mean per-frame LPIPS; mode ``bfvr`` caps the clip at its first 24 frames unless ``max_frames`` is
+        set."""
         if self.mode == "bfvr" and ctx.max_frames is None:
             from dataclasses import replace
 

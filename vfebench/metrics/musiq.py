@@ -55,6 +55,8 @@ class MUSIQ(FrameMetric):
         self._net: Any = None  # built on first use
 
     def setup(self, device: str = "cpu") -> None:
+        """Load the MUSIQ checkpoint (``weights=`` file or the verified asset) into pyiqa's architecture on
+        ``device``."""
         from vfebench import assets
 
         path = self.weights_file()  # weights=PATH or the verified asset; fail fast, before torch

@@ -46,6 +46,7 @@ class TLME(FaceMetric):
     )
 
     def score_clip(self, pred: Clip, gt: Clip | None, ctx: ScoreContext) -> ClipResult:
+        """Mean landmark displacement over consecutive frame pairs with a face in both; NaN under 2 frames."""
         self._check(pred, None)
         self._ensure(ctx)
         m = self.analysis.mesh(pred, ctx.features)
@@ -81,6 +82,8 @@ class TLMERef(FaceMetric):
     )
 
     def score_clip(self, pred: Clip, gt: Clip | None, ctx: ScoreContext) -> ClipResult:
+        """Mean over frame pairs of ``‖Δpred − Δref‖`` (landmark motion added or removed); NaN under 2
+        frames."""
         self._check(pred, gt, same_size=False)
         assert gt is not None  # needs_reference: _check raised otherwise
         self._ensure(ctx)

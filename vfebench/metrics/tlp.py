@@ -42,6 +42,8 @@ class TLP(LPIPS):
     description: ClassVar[str] = "temporal LPIPS |LPIPS(g_t-1,g_t) - LPIPS(p_t-1,p_t)|, AlexNet (TecoGAN tLP)"
 
     def score_clip(self, pred: Clip, gt: Clip | None, ctx: ScoreContext) -> ClipResult:
+        """Mean over consecutive pairs of ``|LPIPS(gt pair) − LPIPS(pred pair)|``; NaN for a one-frame
+        clip."""
         pred, gt = self._prepare(pred, gt, ctx)
         assert gt is not None  # needs_reference: _prepare raised otherwise
         if pred.num_frames < 2:

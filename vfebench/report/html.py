@@ -91,6 +91,7 @@ def ci_rows(records: list[dict[str, Any]], n_boot: int = 2000, seed: int = 0) ->
 
 
 def render_ci(rows: list[dict[str, Any]], fmt: str, inputs: str = "") -> str:
+    """The bootstrap-CI table of ``rows`` (from :func:`ci_rows`) as ``fmt`` (``md``, ``tex`` or ``html``)."""
     head = ["Method", "Metric", "clips", "mean", "95% CI"]
     body = []
     for r in rows:

@@ -93,7 +93,7 @@ def row_of(height: int, frac: float) -> int:
 
 
 def resample_width(strip: np.ndarray, width: int) -> np.ndarray:
-    """``T×W×3`` → ``T×width×3``, nearest neighbour at pixel centres."""
+    """``T×W×3`` → ``T×width×3`` (same dtype), nearest neighbour at pixel centres."""
     w = strip.shape[1]
     if width == w:
         return strip
@@ -169,8 +169,11 @@ def temporal_profile(
 
 
 def load_sources(rec: dict[str, Any], clip_id: str) -> list[tuple[str, np.ndarray]]:
-    """GT (when the dataset is still there), LQ and every restored method's frames of one clip
-    (files that are gone are skipped)."""
+    """``(label, frames)`` for one clip: GT (when the dataset is still there), LQ and every restored method.
+
+    Each ``frames`` is ``(T, H, W, 3)`` uint8 RGB (sizes may differ between sources). Files that are
+    gone are skipped; ``InputError`` when the run has no restored clip ``clip_id``.
+    """
     from vfebench.video import read_clip
 
     rows = [c for c in rec["clips"] if c["clip_id"] == clip_id and c.get("restored_path")]
@@ -213,8 +216,11 @@ def load_sources(rec: dict[str, Any], clip_id: str) -> list[tuple[str, np.ndarra
 
 
 def collect_strips(rec: dict[str, Any], clip_id: str, row_frac: float = 0.5) -> list[tuple[str, np.ndarray]]:
-    """GT, LQ and every restored method's strip for one clip of a run (missing files skipped);
-    the same relative row of each, at the GT's width (the first output's without GT)."""
+    """``(label, strip)`` for GT, LQ and every restored method of one clip of a run (missing files skipped).
+
+    Each strip is ``(T, W, 3)`` uint8: the same relative row (``row_frac`` of each source's height)
+    of every frame, resampled to the GT's width (the first output's without GT).
+    """
     sources = load_sources(rec, clip_id)
     return collect_strips_from(sources, row_frac) if sources else []
 
@@ -222,7 +228,10 @@ def collect_strips(rec: dict[str, Any], clip_id: str, row_frac: float = 0.5) -> 
 def collect_strips_from(
     sources: list[tuple[str, np.ndarray]], row_frac: float
 ) -> list[tuple[str, np.ndarray]]:
-    """:func:`profile_strips` at the GT's width (the first non-LQ source's without GT)."""
+    """:func:`profile_strips` of ``sources`` (``(label, (T, H, W, 3) uint8)``) at the GT's width.
+
+    Without a GT source the first non-LQ source's width is used. Returns ``(label, (T, W, 3) uint8)``.
+    """
     ref = next((fr for lb, fr in sources if lb == "GT"), None)
     if ref is None:
         ref = next((fr for lb, fr in sources if lb != "LQ"), sources[0][1])

@@ -125,6 +125,8 @@ class Row:
     coverage: dict[str, tuple[int, int]] = field(default_factory=dict)
 
     def partial(self, key: str) -> tuple[int, int] | None:
+        """``(clips with a value, clips in the inputs)`` when column ``key`` has a value from only some clips,
+        else None."""
         cov = self.coverage.get(key)
         return cov if cov and cov[0] < cov[1] and self.values.get(key) is not None else None
 
@@ -141,6 +143,8 @@ class Table:
     warnings: list[str] = field(default_factory=list)
 
     def groups(self) -> list[tuple[str | None, int]]:
+        """``(group, number of columns)`` for each run of consecutive columns in one group (None:
+        ungrouped)."""
         out: list[tuple[str | None, int]] = []
         for c in self.cols:
             if out and out[-1][0] == c.group:
@@ -305,13 +309,16 @@ class Group:
 
     @property
     def dataset_name(self) -> str:
+        """The dataset name of the group's runs (``""`` when unnamed)."""
         return str(self.records[0]["dataset"].get("name") or "")
 
     @property
     def has_gt(self) -> bool:
+        """Whether the group's dataset has ground truth."""
         return bool(self.records[0]["dataset"].get("has_gt"))
 
     def caption(self) -> str:
+        """Caption describing the group's inputs (:func:`describe_inputs` of its first run)."""
         return describe_inputs(self.records[0])
 
 
@@ -338,6 +345,7 @@ def lq_label(rec: dict[str, Any]) -> str:
 
 
 def dataset_label(rec: dict[str, Any]) -> str:
+    """Display name of a run's dataset: ``VFHQ-test`` for vfhq, else its spec (or name)."""
     ds = rec["dataset"]
     if ds.get("name") == "vfhq":
         return "VFHQ-test"
@@ -718,6 +726,7 @@ _TEX_ESC = {"&": r"\&", "%": r"\%", "$": r"\$", "#": r"\#", "_": r"\_", "{": r"\
 
 
 def tex_escape(s: str) -> str:
+    """``s`` with LaTeX specials escaped and the report's Unicode marks (–, —, †, ∞, ×, ↑, ↓) as LaTeX."""
     return (
         "".join(_TEX_ESC.get(ch, ch) for ch in s)
         .replace("–", "--")
@@ -741,6 +750,7 @@ def _header(c: Col, fmt: str) -> str:
 
 
 def render_md(table: Table) -> str:
+    """The table as Markdown: grouped header, best value bold and second underlined, then notes."""
     rk = ranks(table)
     grouped = any(g is not None for g, _ in table.groups())
     lines = [f"**{table.title}.** {table.caption}", ""]
@@ -771,6 +781,8 @@ def render_md(table: Table) -> str:
 
 
 def render_tex(table: Table) -> str:
+    """The table as a LaTeX ``table``/``tabular`` (booktabs), best bold, second underlined, partial values
+    footnoted."""
     rk = ranks(table)
     n = len(table.cols)
     out = [
@@ -826,6 +838,7 @@ def render_tex(table: Table) -> str:
 
 
 def render_html(table: Table) -> str:
+    """The table as an HTML ``<table class="vfe-table">`` with grouped headers and ranked cells."""
     rk = ranks(table)
     e = html.escape
     out = [
@@ -869,6 +882,7 @@ def render_html(table: Table) -> str:
 
 
 def render(table: Table, fmt: str) -> str:
+    """The table in ``fmt``: ``md``, ``tex`` or ``html``; ``InputError`` for any other format."""
     if fmt == "md":
         return render_md(table)
     if fmt == "tex":

@@ -52,6 +52,12 @@ def storage_error(exc: OSError, path: str | os.PathLike | None = None) -> Storag
 
 
 def is_storage_error(exc: BaseException) -> bool:
+    """True for an ``OSError`` whose errno means the storage refused the write.
+
+    That is disk full, quota exceeded, permission denied, operation not permitted or read-only
+    file system (:data:`STORAGE_ERRNOS`): the cases :func:`storage_error` turns into a
+    :class:`StorageError`. Any other exception, ``OSError`` or not, gives False.
+    """
     return isinstance(exc, OSError) and exc.errno in STORAGE_ERRNOS
 
 
@@ -79,6 +85,12 @@ class RunCache:
         return config_hash({"gt": gt_hash, "clip": clip_id, "max_frames": max_frames})
 
     def restored_dir(self, fingerprint_hash: str, lq_hash: str, ref_key: str | None, clip_id: str) -> Path:
+        """Folder of one restored clip: ``restored/<fingerprint>/<key>/<safe clip id>``.
+
+        ``key`` hashes the LQ clip's content hash with the reference key
+        (:meth:`reference_key`, None without GT); the clip id is made file-name safe. The folder
+        holds ``frames/`` and ``meta.json`` (the completeness marker); nothing is created here.
+        """
         key = config_hash({"lq": lq_hash, "ref": ref_key})
         return self.root / "restored" / fingerprint_hash / key / safe_name(clip_id)
 
@@ -89,15 +101,32 @@ class RunCache:
     def score_file(
         self, metric_id: dict[str, Any], restored_hash: str, ref_key: str | None, seed: int
     ) -> Path:
+        """JSON file of one per-clip score: ``scores/<name>-<identity hash>/<k[:2]>/<k>.json``.
+
+        ``metric_id``: the metric's identity dict (with its ``name``); ``k`` is a 32-hex-digit
+        hash of the restored clip's content hash, the reference key and the seed. Not created
+        here.
+        """
         k = config_hash({"pred": restored_hash, "ref": ref_key, "seed": seed}, n=32)
         return self.root / "scores" / self._metric_dir(metric_id) / k[:2] / f"{k}.json"
 
     def set_score_file(self, metric_id: dict[str, Any], clips: list, seed: int) -> Path:
+        """JSON file of one set-level score: ``scores/<name>-<identity hash>/set/<k>.json``.
+
+        ``clips``: a JSON-able list identifying the set, in order (the engine passes one
+        ``(clip id, restored hash, reference key)`` triple per clip); ``k`` is a 32-hex-digit
+        hash of it and the seed. Not created here.
+        """
         k = config_hash({"clips": clips, "seed": seed}, n=32)
         return self.root / "scores" / self._metric_dir(metric_id) / "set" / f"{k}.json"
 
     # -- locking -------------------------------------------------------------------------
     def lock_file(self, entry: Path) -> Path:
+        """Lock file of ``entry``: ``.locks/<first 32 hex digits of sha256(entry path)>.lock``.
+
+        The path is hashed as given (not resolved), so callers build entries from this cache's
+        own path methods; :meth:`lock` creates the file.
+        """
         return self.root / ".locks" / f"{sha256_text(os.fspath(entry))[:32]}.lock"
 
     @contextlib.contextmanager

@@ -30,6 +30,13 @@ def progress_mode(enabled: bool) -> str:
 
 
 class Progress:
+    """Progress of one stage of ``total`` clips in ``mode`` ``bar`` / ``log`` / ``off``.
+
+    ``every``: seconds between log lines; ``write``: where log lines go (default: stderr);
+    ``clock``: the time source (tests pass a fake one). The tqdm bar is made only in ``bar``
+    mode with a non-zero total.
+    """
+
     def __init__(
         self,
         stage: str,
@@ -52,6 +59,11 @@ class Progress:
             self._bar = tqdm(total=total, desc=stage, unit="clip", file=sys.stderr, leave=False)
 
     def line(self) -> str:
+        """The status line, e.g. ``[restore bicubic] 12/50 clips, 3.10 s/clip, elapsed 37s, ETA 1m58s``.
+
+        Before the first clip only ``[stage] 0/N clips``; the ETA is left out once every clip
+        is done. Rates are the mean since the stage started.
+        """
         el = self._clock() - self._t0
         s = f"[{self.stage}] {self.done}/{self.total} clips"
         if self.done:
@@ -62,6 +74,9 @@ class Progress:
         return s
 
     def step(self, n: int = 1) -> None:
+        """Count ``n`` more clips done: advance the bar, or in ``log`` mode write :meth:`line`
+        when ``every`` seconds have passed since the last line (never for the final clip,
+        which :meth:`close` reports)."""
         self.done += n
         if self._bar is not None:
             self._bar.update(n)
@@ -72,6 +87,8 @@ class Progress:
                 self._write(self.line())
 
     def close(self) -> None:
+        """End the stage: close the bar, or in ``log`` mode write the final :meth:`line` (when
+        the stage had any clips); nothing in ``off`` mode."""
         if self._bar is not None:
             self._bar.close()
         elif self.mode == "log" and self.total:

@@ -50,6 +50,14 @@ _PACKAGES = (
 
 
 def environment(device: str) -> dict[str, Any]:
+    """The ``environment`` block of the run record for a run on ``device``.
+
+    Keys: ``python``, ``platform``, ``machine``, ``cpu_count``, ``device``, ``device_name`` and
+    ``packages`` (``{distribution: version}`` for those of a fixed list that are installed).
+    For a ``cuda`` device ``device_name`` is the GPU's name and ``cuda`` torch's CUDA version;
+    when that cannot be queried ``device_name`` says ``unavailable (<reason>)``. Elsewhere
+    ``device_name`` is the processor (or machine) string.
+    """
     from importlib import metadata
 
     pk = {}
@@ -79,6 +87,19 @@ def environment(device: str) -> dict[str, Any]:
 
 
 def build_record(run, rows: list[dict], method_info: dict, started: str) -> dict[str, Any]:
+    """The run record (the ``run.json`` dict, schema in ``docs/run-record.md``) of a finished run.
+
+    ``run``: the runner's run object (its plan, engine, LQ source, references, cache, failures,
+    set-level results and cache stats). ``rows``: one dict per (method, clip), in record order,
+    with ``method``, ``status``, timing fields and ``_results`` (``{metric key: result dict}``).
+    ``method_info``: ``{method label: info dict}``. ``started``: the run's ISO-8601 start time.
+
+    Updates its arguments in place: each ``method_info`` entry gains ``n_clips``, ``n_ok``,
+    ``n_failed``, ``timing``, ``aggregates`` (per metric: its own aggregate over the clips with a
+    result, or the stored set value for set-level metrics), ``n_scored`` and, when there are any,
+    ``set_results``; ``_results`` is removed from every row. ``status`` is ``complete`` without
+    failures, else ``partial``; ``finished`` is the time of this call.
+    """
     from vfebench import __version__
     from vfebench.results import SCHEMA, SCHEMA_VERSION
 
@@ -170,6 +191,12 @@ def build_record(run, rows: list[dict], method_info: dict, started: str) -> dict
 
 
 def write_record(out: Path, record: dict[str, Any]) -> None:
+    """Write ``record`` into the run folder ``out``: ``run.json`` and ``per_clip.csv``.
+
+    The record goes through :class:`vfebench.results.RunRecord` (so the file has the typed
+    field order and unknown fields are kept); the CSV has one row per entry of ``clips``, i.e.
+    per (method, clip). Both files are written atomically; ``out`` is created when missing.
+    """
     from vfebench.results import CSV_FILE, RUN_FILE, RunRecord, write_per_clip_csv
     from vfebench.utils import atomic_write_json
 

@@ -116,7 +116,7 @@ class VFEBenchMetric(_TMMetric):
         return ScoreContext(device=dev, features=store, max_frames=self.max_frames, seed=self.seed)
 
     def display_value(self, raw: torch.Tensor | float) -> torch.Tensor | float:
-        """Raw value → report units (``raw × scale``, e.g. AKD* = AKD × 1000)."""
+        """Raw value → report units (``raw × scale``, e.g. AKD* = AKD × 1000); a tensor keeps its shape."""
         return raw * self.vfe_metric.scale
 
     # ---------------------------------------------------------------- torchmetrics API

@@ -53,7 +53,10 @@ def relative_jitter(lm: np.ndarray, ref: np.ndarray) -> np.ndarray:
 
 
 def cosine_rows(a: np.ndarray, b: np.ndarray) -> np.ndarray:
-    """Row-wise cosine similarity of two ``T×E`` arrays (rows need not be normalised)."""
+    """Row-wise cosine similarity of two ``T×E`` arrays (rows need not be normalised).
+
+    Returns ``(T,)`` float64 in [−1, 1]; a zero row gives 0 (the norms are floored at 1e-12).
+    """
     a = np.asarray(a, dtype=np.float64)
     b = np.asarray(b, dtype=np.float64)
     na = np.linalg.norm(a, axis=-1)

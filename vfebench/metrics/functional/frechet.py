@@ -24,7 +24,10 @@ from vfebench.errors import InputError
 
 
 def gaussian_stats(feats: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-    """``(μ, Σ)`` of ``N×D`` features; ``Σ`` is the unbiased covariance, zeros when ``N = 1``."""
+    """``(μ, Σ)`` of ``N×D`` features as float64 ``(D,)`` and ``D×D``.
+
+    ``Σ`` is the unbiased covariance, zeros when ``N = 1``; ``InputError`` for a non-2-D or empty array.
+    """
     x = np.asarray(feats, dtype=np.float64)
     if x.ndim != 2 or x.shape[0] < 1:
         raise InputError(f"features must be N×D with N ≥ 1, got shape {x.shape}")

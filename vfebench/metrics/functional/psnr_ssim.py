@@ -24,7 +24,10 @@ _Y_COEF = np.array([65.481, 128.553, 24.966], dtype=np.float64)
 
 
 def rgb_to_y(img: np.ndarray) -> np.ndarray:
-    """BT.601 luma of ``…×3`` RGB values on the 0..255 scale → ``…×1`` float64 in [16, 235]."""
+    """BT.601 luma of RGB values on the 0..255 scale.
+
+    ``img`` is ``(..., 3)`` (any leading shape, any real dtype); returns ``(..., 1)`` float64 in [16, 235].
+    """
     return (np.asarray(img, dtype=np.float64) @ _Y_COEF / 255.0 + 16.0)[..., None]
 
 
@@ -86,7 +89,7 @@ def psnr(pred: np.ndarray, gt: np.ndarray, crop_border: int = 0, test_y_channel:
 
 
 def gaussian_window(size: int = 11, sigma: float = 1.5) -> np.ndarray:
-    """Normalised 1-D Gaussian of ``size`` taps (``cv2.getGaussianKernel`` for σ > 0)."""
+    """Normalised 1-D Gaussian ``(size,)`` float64 summing to 1 (``cv2.getGaussianKernel`` for σ > 0)."""
     x = np.arange(size, dtype=np.float64) - (size - 1) / 2.0
     g = np.exp(-(x**2) / (2.0 * sigma**2))
     return g / g.sum()

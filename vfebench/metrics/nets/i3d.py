@@ -55,8 +55,14 @@ def _same_pad(size: int, k: int, s: int) -> list[int]:
 
 
 def same_pad_3d(x: torch.Tensor, k: list[int], s: list[int], value: float) -> torch.Tensor:
-    """TensorFlow ``SAME`` padding of a ``B×C×T×H×W`` tensor for kernel ``k`` and stride ``s``
-    (per axis ``(T, H, W)``), filled with ``value``; extra padding goes after, as in TF."""
+    """Pad ``x`` (B, C, T, H, W) the way TensorFlow's "SAME" does for a kernel ``k`` and stride ``s``.
+
+    ``k`` and ``s`` are (t, h, w) triples. Along each axis of size n the total padding is
+    ``max(k − s, 0)`` when ``s`` divides n, else ``max(k − n mod s, 0)``; half of it (rounded down)
+    goes before, the rest after. A VALID conv or pool with ``k``/``s`` on the result then gives
+    ``⌈n / s⌉`` outputs per axis. ``value`` fills the padding (0 before a conv, −inf before a
+    max-pool). Returns (B, C, T + pt, H + ph, W + pw), same dtype and device as ``x``.
+    """
     t, h, w = x.shape[2], x.shape[3], x.shape[4]
     pt = _same_pad(t, k[0], s[0])
     ph = _same_pad(h, k[1], s[1])
@@ -87,6 +93,11 @@ class Unit3D(nn.Module):
         self.bn = nn.BatchNorm3d(cout, eps=1e-3, momentum=0.01) if bn else nn.Identity()
 
     def forward(self, x: torch.Tensor) -> torch.Tensor:
+        """(B, cin, T, H, W) float → (B, cout, ⌈T/s_t⌉, ⌈H/s_h⌉, ⌈W/s_w⌉), same dtype.
+
+        Zero "SAME" padding, the conv, then BatchNorm (running statistics in eval mode) and ReLU;
+        with ``bn=False`` (the logits unit) the raw conv output, bias included, is returned.
+        """
         x = self.conv3d(same_pad_3d(x, self.k, self.s, 0.0))
         if self.use_bn:
             x = F.relu(self.bn(x))
@@ -94,16 +105,21 @@ class Unit3D(nn.Module):
 
 
 class MaxPoolSame(nn.Module):
+    """3-D max-pool with TF "SAME" padding filled with −inf (so padding never wins)."""
+
     def __init__(self, k: list[int], s: list[int]) -> None:
         super().__init__()
         self.k = k
         self.s = s
 
     def forward(self, x: torch.Tensor) -> torch.Tensor:
+        """(B, C, T, H, W) → (B, C, ⌈T/s_t⌉, ⌈H/s_h⌉, ⌈W/s_w⌉), same dtype."""
         return F.max_pool3d(same_pad_3d(x, self.k, self.s, float("-inf")), self.k, self.s)
 
 
 class Mixed(nn.Module):
+    """Inception block: four stride-1 branches (``c`` = [b0, b1a, b1b, b2a, b2b, b3b] channels)."""
+
     def __init__(self, cin: int, c: list[int]) -> None:
         super().__init__()
         self.b0 = Unit3D(cin, c[0], [1, 1, 1])
@@ -115,6 +131,7 @@ class Mixed(nn.Module):
         self.b3b = Unit3D(cin, c[5], [1, 1, 1])
 
     def forward(self, x: torch.Tensor) -> torch.Tensor:
+        """(B, cin, T, H, W) → (B, c0 + c2 + c4 + c5, T, H, W): branches b0, b1, b2, b3 concatenated."""
         return torch.cat([self.b0(x), self.b1b(self.b1a(x)), self.b2b(self.b2a(x)), self.b3b(self.b3a(x))], 1)
 
 
@@ -158,8 +175,15 @@ class InceptionI3d(nn.Module):
         self.logits = Unit3D(cin, num_classes, [1, 1, 1], bn=False, bias=True)
 
     def extract(self, x: torch.Tensor) -> torch.Tensor:
-        """Pre-softmax logits: ``B×3×T×H×W`` float32 in [−1, 1] → ``B×num_classes`` (mean over the
-        remaining time and space positions)."""
+        """Logits of an already prepared batch: (B, 3, T, H, W) → (B, num_classes), same dtype.
+
+        ``x``: float RGB in [−1, 1] (no rescaling or resizing here; see :meth:`forward`),
+        ``T ≥ 9`` (time is halved, rounding up, three times, and the final average pool needs two
+        steps). Space is divided by 32 (rounding up each time): 224×224 frames give 7×7. The
+        average pool is (2, 7, 7) with stride 1, its spatial kernel clipped to the map when that is
+        smaller than 7; the logits conv follows, and the result is its mean over the remaining
+        time and space positions (for 224×224 input: over time only).
+        """
         x = self.Conv3d_1a_7x7(x)
         x = self.MaxPool3d_2a_3x3(x)
         x = self.Conv3d_2b_1x1(x)
@@ -185,7 +209,14 @@ class InceptionI3d(nn.Module):
     def forward(
         self, x: torch.Tensor, rescale: bool = False, resize: bool = False, return_features: bool = True
     ) -> torch.Tensor:
-        """``rescale``: input is 0–255, map to [−1, 1]; ``resize``: bilinear to 224×224 per frame."""
+        """(B, 3, T, H, W) RGB float → (B, num_classes) float, same dtype and device as ``x``.
+
+        ``rescale``: ``x`` is on the 0–255 scale and is mapped to [−1, 1] (``x·2/255 − 1``);
+        otherwise it must already be in [−1, 1]. ``resize``: each frame is resized bilinearly
+        (``align_corners=False``) to 224×224 first; otherwise H and W are used as given.
+        ``return_features``: the pre-softmax logits of :meth:`extract` (what FVD uses); False: their
+        softmax over the classes (each row sums to 1). ``T ≥ 9``.
+        """
         if rescale:
             x = x * (2.0 / 255.0) - 1.0
         if resize:
@@ -248,8 +279,9 @@ def i3d_state_dict_from(source: dict[str, torch.Tensor]) -> tuple[dict[str, torc
     Exact names are used when they match ours; otherwise the mapping is structural: conv units
     are paired in registration order (which follows the forward order in every known port) and
     every shape is checked. The network's width and class count are inferred from the shapes.
-    Returns ``(state_dict, info)``; raises ``ValueError`` naming the first unit that does not fit.
-    Since two units of Mixed_4d have equal shapes, :func:`check_equal_features` should confirm a
+    Returns ``(state_dict, info)``; raises :class:`~vfebench.errors.WeightsError` (a ``ValueError``)
+    naming the first unit that does not fit. Since two units of Mixed_4d have equal shapes,
+    :func:`~vfebench.metrics.features.i3d_features.check_equal_features` should confirm a
     structural mapping on data (:class:`~vfebench.metrics.features.i3d_features.I3DExtractor`
     does this once when it loads a TorchScript file).
     """
@@ -293,7 +325,21 @@ def i3d_state_dict_from(source: dict[str, torch.Tensor]) -> tuple[dict[str, torc
 
 
 def build_i3d(source: dict[str, torch.Tensor]) -> tuple[InceptionI3d, dict[str, Any]]:
-    """:class:`InceptionI3d` (eval mode) with weights from any I3D state dict."""
+    """:class:`InceptionI3d` (eval mode) with weights from any I3D state dict.
+
+    ``source``: ``{name: tensor}``, either already under our (piergiaj/DeepMind) names, taken by
+    name, or under any other naming (e.g. a TorchScript detector's ``state_dict()``) in
+    registration (= forward) order, mapped structurally by :func:`i3d_state_dict_from`. Each conv
+    weight is a 5-D tensor shaped (cout, cin, kt, kh, kw); the 1-D tensors that follow it, each
+    (cout,), are its BatchNorm fields (``weight``/``bias``/``running_mean``/``running_var``, or the
+    TF names ``gamma``/``beta``/``moving_mean``/``moving_variance``; in a structural mapping a
+    missing scale or offset becomes ones or zeros) or, for the last (logits) conv only, its bias.
+    The width divisor and class count come from the first and last conv shapes.
+
+    Returns ``(model, info)``: the model float32 on the CPU (the tensors are copied into it), and
+    ``info = {"mapping": "by-name" | "structural", "width_div": int, "num_classes": int}``.
+    Raises :class:`~vfebench.errors.WeightsError` when the source does not fit.
+    """
     sd, info = i3d_state_dict_from(source)
     model = InceptionI3d(num_classes=info["num_classes"], width_div=info["width_div"])
     missing, unexpected = model.load_state_dict(sd, strict=False)

@@ -95,7 +95,18 @@ class LPIPSNet(nn.Module):
             p.requires_grad_(False)
 
     def load_weights(self, backbone: dict[str, torch.Tensor], heads: dict[str, torch.Tensor]) -> None:
-        """Load a torchvision trunk state dict and an lpips v0.1 heads state dict (strict)."""
+        """Load a torchvision trunk state dict and an lpips v0.1 heads state dict (strict).
+
+        ``backbone``: torchvision's ImageNet AlexNet / VGG16 state dict; only the ``features.{i}.*``
+        keys of layers before the last tap are used (conv ``weight`` (cout, cin, k, k) and
+        ``bias`` (cout,)), the classifier and later layers are ignored, and every used key must
+        be there with the right shape. ``heads``: the lpips v0.1 file, ``lin{k}.model.1.weight``
+        shaped (1, C_k, 1, 1) for k = 0…4 (C_k from :data:`CHANNELS`); other keys are ignored.
+        The tensors are assigned, not copied (``assign=True``): the network takes their device
+        and dtype, so pass float32 CPU tensors and move the network with ``.to()``. Raises
+        :class:`~vfebench.errors.WeightsError` for a missing head and torch's ``RuntimeError``
+        for a missing or mis-shaped trunk key.
+        """
         feats = {k[len("features.") :]: v for k, v in backbone.items() if k.startswith("features.")}
         feats = {k: v for k, v in feats.items() if int(k.split(".")[0]) < self.taps[-1]}
         self.features.load_state_dict(feats, strict=True, assign=True)
@@ -113,7 +124,11 @@ class LPIPSNet(nn.Module):
         self.features.to(memory_format=torch.channels_last)
 
     def forward(self, x: torch.Tensor, y: torch.Tensor) -> torch.Tensor:
-        """``B×3×H×W`` inputs in [−1, 1] → ``B`` LPIPS distances (fused per tap, see module doc)."""
+        """``B×3×H×W`` inputs in [−1, 1] → ``B`` LPIPS distances (fused per tap, see module doc).
+
+        ``x`` and ``y``: the same shape, RGB, float32 on the network's device. Returns shape
+        (B,), the distances ≥ 0 (the v0.1 head weights are non-negative), 0 for identical inputs.
+        """
         n = x.shape[0]
         h = ((torch.cat([x, y], 0) - self.shift) / self.scale).contiguous(memory_format=torch.channels_last)
         val: torch.Tensor | None = None

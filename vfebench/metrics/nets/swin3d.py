@@ -52,7 +52,11 @@ def window_partition(x: torch.Tensor, ws: tuple[int, int, int]) -> torch.Tensor:
 def window_reverse(
     win: torch.Tensor, ws: tuple[int, int, int], b: int, d: int, h: int, w: int
 ) -> torch.Tensor:
-    """Inverse of :func:`window_partition`: ``(B·nW)×N×C`` windows → ``B×D×H×W×C``."""
+    """Inverse of :func:`window_partition`: ``(B·nW)×N×C`` windows → ``B×D×H×W×C``.
+
+    ``win`` may also be shaped (B·nW, Wd, Wh, Ww, C); its windows must be in the (batch, d, h, w)
+    order that :func:`window_partition` makes, and ``d``, ``h``, ``w`` multiples of ``ws``.
+    """
     x = win.view(b, d // ws[0], h // ws[1], w // ws[2], ws[0], ws[1], ws[2], -1)
     return x.permute(0, 1, 4, 2, 5, 3, 6, 7).reshape(b, d, h, w, -1)
 
@@ -118,6 +122,9 @@ def relative_position_index(window: Sequence[int]) -> torch.Tensor:
 
 
 class WindowAttention3D(nn.Module):
+    """Multi-head self-attention inside 3-D windows, relative position bias (+ GRPB when
+    ``frag_bias``); the bias tables are sized for the full ``window``."""
+
     relative_position_index: torch.Tensor  # buffer (register_buffer)
     fragment_position_bias_table: nn.Parameter | None
 
@@ -142,6 +149,15 @@ class WindowAttention3D(nn.Module):
         return table[idx].reshape(n, n, -1).permute(2, 0, 1)  # nH×N×N
 
     def forward(self, x: torch.Tensor, ws, mask: torch.Tensor | None, gate: torch.Tensor) -> torch.Tensor:
+        """Attention over windowed tokens: (B·nW, N, C) float → (B·nW, N, C), same dtype.
+
+        ``x``: the windows of :func:`window_partition`, batch-major; ``ws``: the effective window
+        (clipped to the feature map, at most ``self.window`` per axis), ``N = ws[0]·ws[1]·ws[2]``;
+        its bias entries are cut from the full tables. ``mask``: (nW, N, N) with 0 / −100 from
+        :func:`shift_mask`, or None when the block is not shifted. ``gate``: (nW, N, N) float from
+        :func:`fragment_gate`, used only when this layer has a fragment bias table (bias =
+        ``gate·B_rel + (1 − gate)·B_frag``); its first axis also gives nW.
+        """
         bw, n, c = x.shape
         qkv = self.qkv(x).reshape(bw, n, 3, self.num_heads, c // self.num_heads).permute(2, 0, 3, 1, 4)
         q, k, v = qkv[0] * self.scale, qkv[1], qkv[2]
@@ -163,6 +179,8 @@ class WindowAttention3D(nn.Module):
 
 
 class Mlp(nn.Module):
+    """Transformer feed-forward: Linear dim→hidden, GELU, Linear hidden→dim."""
+
     def __init__(self, dim: int, hidden: int) -> None:
         super().__init__()
         self.fc1 = nn.Linear(dim, hidden)
@@ -170,10 +188,13 @@ class Mlp(nn.Module):
         self.fc2 = nn.Linear(hidden, dim)
 
     def forward(self, x: torch.Tensor) -> torch.Tensor:
+        """(…, dim) → (…, dim): applied to the last axis, any leading shape."""
         return self.fc2(self.act(self.fc1(x)))
 
 
 class SwinBlock3D(nn.Module):
+    """Pre-norm Swin block: (shifted) window attention then MLP, each with a residual."""
+
     def __init__(self, dim, num_heads, window, shift, frag_bias, mlp_ratio=4.0) -> None:
         super().__init__()
         self.window = window
@@ -205,17 +226,33 @@ class SwinBlock3D(nn.Module):
         return x[:, :d, :h, :w, :].contiguous()
 
     def forward(self, x: torch.Tensor, window, mask_cache: dict) -> torch.Tensor:
+        """(B, D, H, W, C) channels-last float → the same shape and dtype.
+
+        ``window``: the stage's (adaptive) window, clipped here to the feature size (with no
+        shift along a clipped axis). The map is zero-padded at the end to window multiples,
+        rolled by the shift when there is one, attended per window, then un-rolled and cropped
+        back. ``mask_cache``: a dict shared by the blocks of one stage, keyed by (padded size,
+        window, shift), holding the (shift mask or None, fragment gate) pair so each is built once.
+        """
         x = x + self._attention(x, window, mask_cache)
         return x + self.mlp(self.norm2(x))
 
 
 class PatchMerging(nn.Module):
+    """2×2 spatial patch merging between stages (time is kept): LayerNorm(4C), Linear 4C→2C."""
+
     def __init__(self, dim: int) -> None:
         super().__init__()
         self.reduction = nn.Linear(4 * dim, 2 * dim, bias=False)
         self.norm = nn.LayerNorm(4 * dim)
 
     def forward(self, x: torch.Tensor) -> torch.Tensor:
+        """(B, D, H, W, C) channels-last → (B, D, ⌈H/2⌉, ⌈W/2⌉, 2C), same dtype.
+
+        An odd H or W is zero-padded at the end first. The four neighbours are concatenated on
+        the channel axis in the order (even h, even w), (odd h, even w), (even h, odd w),
+        (odd h, odd w) — the official order, which the reduction weights depend on.
+        """
         _, _, h, w, _ = x.shape
         if h % 2 or w % 2:
             x = F.pad(x, (0, 0, 0, w % 2, 0, h % 2))
@@ -226,6 +263,9 @@ class PatchMerging(nn.Module):
 
 
 class BasicLayer(nn.Module):
+    """One stage: ``depth`` Swin blocks (odd ones shifted by window // 2), then PatchMerging
+    unless it is the last stage."""
+
     def __init__(self, dim, depth, num_heads, window, frag_bias, downsample: bool) -> None:
         super().__init__()
         self.window = window
@@ -239,6 +279,9 @@ class BasicLayer(nn.Module):
         self.downsample = PatchMerging(dim) if downsample else None
 
     def forward(self, x: torch.Tensor, window) -> torch.Tensor:
+        """(B, C, D, H, W) channels-first → (B, 2C, D, ⌈H/2⌉, ⌈W/2⌉), or (B, C, D, H, W) in the last
+        stage (no PatchMerging); same dtype. ``window``: the adaptive window of
+        :meth:`SwinTransformer3D.adaptive_window`, the same for every stage."""
         x = x.permute(0, 2, 3, 4, 1)  # B C D H W -> B D H W C
         cache: dict = {}
         for blk in self.blocks:
@@ -249,6 +292,8 @@ class BasicLayer(nn.Module):
 
 
 class PatchEmbed3D(nn.Module):
+    """Non-overlapping 3-D patches: Conv3d with kernel = stride = ``patch``, then LayerNorm."""
+
     def __init__(self, patch=(2, 4, 4), in_chans=3, embed_dim=96) -> None:
         super().__init__()
         self.patch = patch
@@ -256,6 +301,11 @@ class PatchEmbed3D(nn.Module):
         self.norm = nn.LayerNorm(embed_dim)
 
     def forward(self, x: torch.Tensor) -> torch.Tensor:
+        """(B, in_chans, T, H, W) float → (B, embed_dim, ⌈T/pt⌉, ⌈H/ph⌉, ⌈W/pw⌉), same dtype.
+
+        The input is zero-padded at the end of each axis to a multiple of the patch size
+        (default (2, 4, 4)); LayerNorm acts over the channels.
+        """
         _, _, d, h, w = x.shape
         p = self.patch
         x = F.pad(x, (0, (-w) % p[2], 0, (-h) % p[1], 0, (-d) % p[0]))
@@ -295,6 +345,14 @@ class SwinTransformer3D(nn.Module):
         return tuple(self.window[i] * int(size[i]) // BASE_INPUT[i] for i in range(3))  # type: ignore[return-value]
 
     def forward(self, x: torch.Tensor) -> torch.Tensor:
+        """(B, 3, T, H, W) float32, normalised as in the module docstring → (B, F, T', H', W').
+
+        ``F = num_features`` (8·embed_dim with four stages: 768); ``T' = ⌈T/2⌉``; ``H'`` is ``⌈H/4⌉``
+        halved rounding up once per PatchMerging (three times: about H/32, 224 → 7), likewise
+        ``W'``; for the official 32×224×224 fragments the output is (B, 768, 16, 7, 7). Raises
+        ``ValueError`` when the adaptive window has an axis of 0 (with the default window:
+        T < 4, H < 32 or W < 32).
+        """
         window = self.adaptive_window(x.shape[2:])
         if min(window) < 1:
             raise ValueError(f"input {tuple(x.shape[2:])} is too small for FasterVQA (window {window})")
@@ -305,6 +363,8 @@ class SwinTransformer3D(nn.Module):
 
 
 class VQAHead(nn.Module):
+    """FasterVQA head: 1×1×1 Conv3d in→hidden, GELU, 1×1×1 Conv3d hidden→1."""
+
     def __init__(self, in_channels: int = 768, hidden_channels: int = 64) -> None:
         super().__init__()
         self.fc_hid = nn.Conv3d(in_channels, hidden_channels, 1)
@@ -312,6 +372,7 @@ class VQAHead(nn.Module):
         self.gelu = nn.GELU()
 
     def forward(self, x: torch.Tensor) -> torch.Tensor:
+        """(B, C, T, H, W) backbone features (C = in_channels) → (B, 1, T, H, W) raw patch scores."""
         return self.fc_last(self.gelu(self.fc_hid(x)))
 
 
@@ -324,6 +385,12 @@ class FasterVQANet(nn.Module):
         self.head = VQAHead(self.backbone.num_features, hidden_channels)
 
     def forward(self, x: torch.Tensor) -> torch.Tensor:
+        """(B, 3, T, H, W) float32 normalised fragments → (B, 1, T', H', W') float32 raw scores.
+
+        Shapes as in :meth:`SwinTransformer3D.forward` ((B, 1, 16, 7, 7) for 32×224×224 input).
+        The scores are unbounded; :mod:`vfebench.metrics.fastervqa` averages them into a clip's raw
+        score and maps that to [0, 1] with :func:`sigmoid_rescale`.
+        """
         return self.head(self.backbone(x))
 
 
@@ -336,9 +403,10 @@ OFFICIAL_PREFIXES = {"fragments_backbone.": "backbone.", "vqa_head.": "head."}
 def map_official_state_dict(sd: dict[str, torch.Tensor]) -> tuple[dict[str, torch.Tensor], list[str]]:
     """Rename official ``DiViDeAddEvaluator`` keys to ours.
 
-    ``fragments_backbone.*`` → ``backbone.*``, ``vqa_head.*`` → ``head.*``; the constant
-    ``relative_position_index`` buffers are dropped (we rebuild them; :func:`load_official`
-    checks they agree). Returns ``(mapped, unknown_keys)``; keys with another prefix are unknown.
+    ``fragments_backbone.*`` → ``backbone.*``, ``vqa_head.*`` → ``head.*``, values unchanged
+    (the same tensors); the constant ``relative_position_index`` buffers are renamed too (our
+    network rebuilds them; :func:`build_from_official` checks they agree, then drops them).
+    Returns ``(mapped, unknown_keys)``; keys with another prefix are unknown.
     """
     out: dict[str, torch.Tensor] = {}
     unknown: list[str] = []
@@ -414,7 +482,17 @@ def load_checkpoint_state_dict(path: str | Path) -> dict[str, Any]:
 
 
 def build_from_official(sd: dict[str, torch.Tensor], source: str = "checkpoint") -> FasterVQANet:
-    """Build :class:`FasterVQANet` from an official-format state dict (strict key check)."""
+    """Build :class:`FasterVQANet` from an official-format state dict (strict key check).
+
+    ``sd``: the ``state_dict`` of the official ``FAST_VQA_3D_1_1.pth`` (or of
+    :func:`to_official_state_dict`): ``fragments_backbone.*`` and ``vqa_head.*`` float tensors,
+    optionally with the (N, N) integer ``…attn.relative_position_index`` buffers, which must equal
+    ours. Any other key prefix is refused. The architecture (embed dim, patch, depths, heads, GRPB
+    stages, head width) is read from the shapes (:func:`infer_config`); the window is the default
+    (8, 7, 7). Returns the network in eval mode, float32 on the CPU (the weights are copied in).
+    Raises :class:`~vfebench.errors.AssetHashError` naming ``source`` when the keys, the index
+    buffers or the weight shapes do not fit.
+    """
     from vfebench.errors import AssetHashError
 
     mapped, unknown = map_official_state_dict(sd)
@@ -445,7 +523,13 @@ def build_from_official(sd: dict[str, torch.Tensor], source: str = "checkpoint")
 
 
 def to_official_state_dict(net: FasterVQANet) -> dict[str, torch.Tensor]:
-    """Our weights under the official names (with the index buffers), for tests and export."""
+    """Our weights under the official names (with the index buffers), for tests and export.
+
+    Returns ``{key: tensor}`` (clones, on the network's device and dtype): ``backbone.*`` →
+    ``fragments_backbone.*``, ``head.*`` → ``vqa_head.*``, plus one (N, N) int64
+    ``fragments_backbone.layers.{i}.blocks.{j}.attn.relative_position_index`` per attention block
+    (N = the product of the window). :func:`build_from_official` of it rebuilds the same network.
+    """
     out: dict[str, torch.Tensor] = {}
     rev = {v: k for k, v in OFFICIAL_PREFIXES.items()}
     for k, v in net.state_dict().items():
