@@ -52,7 +52,7 @@ from typing import Any
 import numpy as np
 
 from vfebench.errors import InputError
-from vfebench.facedetect import N_MESH, MediaPipeFaceMesh, MTCNNDetector, MTCNNRefDetector
+from vfebench.facedetect import N_MESH, Detection, MediaPipeFaceMesh, MTCNNDetector, MTCNNRefDetector
 from vfebench.metrics import reduced_precision
 from vfebench.metrics.base import FeatureStore
 from vfebench.utils import require
@@ -311,8 +311,8 @@ def _no_faces(t: int) -> dict[str, np.ndarray]:
     }
 
 
-def _store_first_face(out: dict[str, np.ndarray], i: int, faces: list) -> None:
-    """Write the first of frame ``i``'s :class:`~vfebench.facedetect.Detection` s into ``out``
+def _store_first_face(out: dict[str, np.ndarray], i: int, faces: list[Detection]) -> None:
+    """Write the first of frame ``i``'s detections (most probable first) into ``out``
     (the arrays of :func:`_no_faces`); nothing when the frame has none."""
     if not faces:
         return
