@@ -132,8 +132,10 @@ def test_face_mtcnn_bfvr_feature_equals_reference_procedure(frames):
     from vfebench.metrics.features.faces import FaceAnalysis
     from vfebench.video import Clip
 
-    got = FaceAnalysis().mtcnn(Clip("c", frames[:2]), FeatureStore(), recipe="bfvr")
-    nets = mtcnn_ref.load_nets()
+    fa = FaceAnalysis()
+    got = fa.mtcnn(Clip("c", frames[:2]), FeatureStore(), recipe="bfvr")
+    nets = fa._get_mtcnn_ref()._nets  # the networks it loaded (facenet-pytorch's bundled weights)
+    assert nets is not None
     for i, f in enumerate(frames[:2]):
         boxes, lms = mtcnn_ref.detect_faces(f, nets)
         assert got["found"][i] and got["n_faces"][i] == len(boxes)
