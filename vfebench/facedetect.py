@@ -176,6 +176,7 @@ class MediaPipeDetector(FaceDetector):
         return self._dets[model]
 
     def __call__(self, frame: np.ndarray) -> list[Detection]:
+        """Faces of one ``H×W×3`` uint8 RGB frame: boxes in its pixels, scores in [0, 1]."""
         frame = np.ascontiguousarray(frame)
         if self.model == "auto":
             return self._run("full", frame) or self._run("short", frame)
@@ -273,6 +274,8 @@ class MTCNNDetector(FaceDetector):
         ]
 
     def __call__(self, frame: np.ndarray) -> list[Detection]:
+        """Faces of one ``H×W×3`` uint8 RGB frame with probability ≥ ``min_confidence``: boxes
+        and ``5×2`` landmarks in its pixels, in the order set by ``select_largest``."""
         boxes, probs, points = self._load().detect(np.ascontiguousarray(frame), landmarks=True)
         return self._detections(boxes, probs, points)
 
@@ -312,6 +315,8 @@ class MTCNNRefDetector(FaceDetector):
         self._nets: tuple[Any, Any, Any] | None = None  # P/R/O-Nets, loaded on first use
 
     def __call__(self, frame: np.ndarray) -> list[Detection]:
+        """Faces of one ``H×W×3`` uint8 RGB frame, most probable first: boxes, probabilities
+        (> 0.8) and ``5×2`` float64 landmarks in its pixels."""
         from vfebench.metrics.features import mtcnn_ref
 
         if self._nets is None:
