@@ -320,7 +320,7 @@ def child_reference(work: Path, metrics: list[str], device: str) -> dict:
                 a, b = emb(p), emb(g)
                 vals.append(float(a @ b) if a is not None and b is not None else np.nan)
         elif m == "akd":
-            from vfebench.metrics.features.faces import import_mediapipe
+            from vfebench.facedetect import import_mediapipe
             from vfebench.metrics.functional.face import keypoint_distance
 
             mp = import_mediapipe()
@@ -473,7 +473,8 @@ def child_floor(work: Path, metrics: list[str], device: str) -> dict:
                 faces = to_arcface_input(np.repeat(one, len(both), 0)).to(device)
                 t[m] = t_det + best(lambda s, e: net(faces[s:e]), (len(both),))
         elif m == "akd":
-            from vfebench.metrics.features.faces import frames_512, import_mediapipe
+            from vfebench.facedetect import import_mediapipe
+            from vfebench.metrics.features.faces import frames_512
             from vfebench.video import Clip
 
             mp = import_mediapipe()

@@ -39,186 +39,40 @@ Pipeline (all coordinates are pixels of the full-resolution frame, ``x`` right, 
 passes (detect, then crop + write), so memory stays at a few frames whatever the clip length or
 resolution, and writes ``OUT/%08d.png`` atomically.
 
-Detectors (weights ship inside the pip packages; nothing is downloaded):
+Detectors come from :mod:`vfebench.facedetect` (the one owner of face models, shared with the
+face metrics; weights ship inside the pip packages, nothing is downloaded):
 
 - ``"mediapipe"`` (default): MediaPipe face detection (BlazeFace), ``model="auto"``: the
   full-range model (faces up to ~5 m, good for small faces), falling back to the short-range
   one on frames where it finds nothing (it misses some large close-ups).
   Boxes are tight (brows to chin); the default ``scale`` 1.8 widens them to head and some hair.
-- ``"mtcnn"``: facenet-pytorch 2.5.3 MTCNN on CPU (bundled P/R/O-Net weights).
+- ``"mtcnn"``: facenet-pytorch 2.5.3 MTCNN on CPU (bundled P/R/O-Net weights, its default
+  thresholds), faces below probability 0.9 dropped.
 """
 
 from __future__ import annotations
 
-import abc
 import math
 import os
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import asdict, dataclass
 from pathlib import Path
-from typing import Any, NamedTuple, cast
+from typing import Any, cast
 
 import numpy as np
 
 from vfebench.errors import InputError
-from vfebench.utils import require
+from vfebench.facedetect import Box, Detection, FaceDetector, get_detector
 
 #: bump when the produced crops can change for the same input and parameters
 VERSION = "1"
 
-Box = tuple[float, float, float, float]  # x0, y0, x1, y1 (pixels, x1/y1 exclusive)
 FITS = ("shrink", "shift", "pad")
 RESAMPLES = ("lanczos", "lanczos4")
 
 
 class NoFaceError(InputError):
     """No (or too few) faces were found in a clip; the message names the clip."""
-
-
-# ----------------------------------------------------------------------------- detectors
-class Detection(NamedTuple):
-    box: Box
-    score: float
-
-
-class FaceDetector(abc.ABC):
-    """Callable ``detector(frame) -> list[Detection]`` on one H×W×3 uint8 RGB frame.
-
-    ``name`` and :meth:`describe` identify it in records. Subclasses load their model lazily on
-    the first call; :meth:`close` frees it.
-    """
-
-    name = ""
-
-    @abc.abstractmethod
-    def __call__(self, frame: np.ndarray) -> list[Detection]:
-        """Faces found in one frame, best first."""
-
-    def describe(self) -> dict[str, Any]:
-        return {"name": self.name}
-
-    def close(self) -> None:  # noqa: B027 - optional hook: detectors without resources keep it
-        """Free the model (no-op unless the detector holds resources)."""
-
-    def __enter__(self) -> FaceDetector:
-        return self
-
-    def __exit__(self, *exc: object) -> None:
-        self.close()
-
-
-class MediaPipeDetector(FaceDetector):
-    """MediaPipe face detection (legacy ``solutions.face_detection``, mediapipe 0.10.21).
-
-    ``model``: ``"full"`` (full-range BlazeFace, model_selection=1: small and distant faces),
-    ``"short"`` (short-range, faces within ~2 m) or ``"auto"`` (default: full-range, and the
-    short-range model on frames where it finds nothing; the full-range model misses some large
-    close-up faces, e.g. 5 of the first 16 frames of the shared ``vretalking_face5`` clip).
-    ``min_confidence``: detection score threshold in [0, 1].
-    """
-
-    name = "mediapipe"
-
-    def __init__(self, model: str = "auto", min_confidence: float = 0.5) -> None:
-        if model not in ("auto", "full", "short"):
-            raise InputError(
-                f"mediapipe face detection model must be 'auto', 'full' or 'short', got {model!r}"
-            )
-        if not 0.0 <= min_confidence <= 1.0:
-            raise InputError(f"min_confidence must be in [0, 1], got {min_confidence}")
-        self.model = model
-        self.min_confidence = float(min_confidence)
-        self._dets: dict[str, Any] = {}
-
-    def _load(self, model: str):
-        if model not in self._dets:
-            os.environ.setdefault("GLOG_minloglevel", "2")
-            os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
-            mp = require("mediapipe", purpose="face detection (vfebench prepare)")
-            self._dets[model] = mp.solutions.face_detection.FaceDetection(
-                model_selection=1 if model == "full" else 0,
-                min_detection_confidence=self.min_confidence,
-            )
-        return self._dets[model]
-
-    def __call__(self, frame: np.ndarray) -> list[Detection]:
-        frame = np.ascontiguousarray(frame)
-        if self.model == "auto":
-            return self._run("full", frame) or self._run("short", frame)
-        return self._run(self.model, frame)
-
-    def _run(self, model: str, frame: np.ndarray) -> list[Detection]:
-        h, w = frame.shape[:2]
-        res = self._load(model).process(frame)
-        out = []
-        for d in res.detections or []:
-            bb = d.location_data.relative_bounding_box
-            box = (bb.xmin * w, bb.ymin * h, (bb.xmin + bb.width) * w, (bb.ymin + bb.height) * h)
-            out.append(Detection(box, float(d.score[0])))
-        return out
-
-    def describe(self) -> dict[str, Any]:
-        import importlib.metadata as md
-
-        return {
-            "name": self.name,
-            "model": self.model,
-            "min_confidence": self.min_confidence,
-            "package": f"mediapipe=={md.version('mediapipe')}",
-        }
-
-    def close(self) -> None:
-        for det in self._dets.values():
-            det.close()
-        self._dets.clear()
-
-
-class MTCNNDetector(FaceDetector):
-    """facenet-pytorch MTCNN (CPU, bundled weights); ``min_confidence`` thresholds the O-Net score."""
-
-    name = "mtcnn"
-
-    def __init__(self, min_confidence: float = 0.9, device: str = "cpu") -> None:
-        self.min_confidence = float(min_confidence)
-        self.device = device
-        self._det: Any = None  # built on first use
-
-    def __call__(self, frame: np.ndarray) -> list[Detection]:
-        if self._det is None:
-            fp = require("facenet_pytorch", purpose="MTCNN face detection")
-            self._det = fp.MTCNN(keep_all=True, device=self.device)
-        boxes, probs = self._det.detect(np.ascontiguousarray(frame))
-        if boxes is None:
-            return []
-        return [
-            Detection(cast(Box, tuple(float(v) for v in b)), float(p))
-            for b, p in zip(boxes, probs)
-            if p is not None and p >= self.min_confidence
-        ]
-
-    def describe(self) -> dict[str, Any]:
-        import importlib.metadata as md
-
-        return {
-            "name": self.name,
-            "min_confidence": self.min_confidence,
-            "package": f"facenet-pytorch=={md.version('facenet-pytorch')}",
-        }
-
-
-DETECTORS: dict[str, type[FaceDetector]] = {"mediapipe": MediaPipeDetector, "mtcnn": MTCNNDetector}
-
-
-def get_detector(name: str = "mediapipe", **kwargs: Any) -> FaceDetector:
-    """A detector by name (``"mediapipe"`` or ``"mtcnn"``); kwargs go to its constructor."""
-    if name not in DETECTORS:
-        from vfebench.registry import did_you_mean
-
-        raise InputError(
-            f"unknown face detector {name!r}; choose one of {', '.join(DETECTORS)}."
-            f"{did_you_mean(name, list(DETECTORS))}"
-        )
-    return DETECTORS[name](**kwargs)
 
 
 # ----------------------------------------------------------------------------- boxes

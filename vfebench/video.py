@@ -45,13 +45,76 @@ IMAGE_EXTS = (".png", ".jpg", ".jpeg", ".webp", ".bmp", ".tif", ".tiff")
 VIDEO_EXTS = (".mp4", ".avi", ".mov", ".mkv", ".webm", ".m4v", ".mpg", ".mpeg", ".flv", ".wmv")
 
 
+#: the layout every clip's frames have (see the module docstring)
+FRAMES_LAYOUT = "T×H×W×3"
+
+
+def _check_float01(a: np.ndarray, what: str) -> None:
+    """Raise InputError naming ``what`` when float values are NaN/inf or leave [0, 1]."""
+    if not np.isfinite(a).all():
+        raise InputError(f"{what}: contains NaN or infinite values")
+    lo, hi = float(np.min(a)), float(np.max(a))
+    if lo < 0.0 or hi > 1.0:
+        raise InputError(f"{what}: float values must be in [0, 1], got [{lo:.4g}, {hi:.4g}]")
+
+
+def check_frames(
+    frames: Any, what: str, *, allow_float: bool = False, layout: str = FRAMES_LAYOUT
+) -> np.ndarray:
+    """The one validator of a clip's frames; returns ``frames`` unchanged (no copy).
+
+    Used by :class:`Clip` (every clip), :func:`vfebench.metrics.base.as_clip` (arrays handed to
+    the metrics' Python API, ``allow_float=True``),
+    :func:`vfebench.runner.restore.validate_output` (what a method returned) and the writers
+    :func:`write_png_frames` (whole arrays) and :func:`write_video`. The checks, in
+    order, each an :class:`~vfebench.errors.InputError` starting with ``what`` (who the frames
+    belong to, e.g. ``"clip 'a'"``) and naming the value and the fix:
+
+    1. a ``numpy.ndarray`` (not a list, tensor or None);
+    2. 4 dimensions, the last of size 3: ``T×H×W×3`` RGB (``layout`` is the accepted layout
+       named in the message);
+    3. floating point frames: finite, and with ``allow_float`` in [0, 1];
+    4. dtype ``uint8`` (0..255), or any float dtype with ``allow_float``;
+    5. at least one frame (``T ≥ 1``) of at least 1×1 pixels.
+
+    Memory layout is not checked: non-contiguous views (``frames[:, ::2]``) are valid frames.
+    """
+    if not isinstance(frames, np.ndarray):
+        raise InputError(f"{what}: frames must be a {layout} uint8 numpy array, got {type(frames).__name__}")
+    if frames.ndim != 4 or frames.shape[-1] != 3:
+        raise InputError(
+            f"{what}: frames must be {layout} RGB (frames × height × width × 3 channels), "
+            f"got shape {tuple(frames.shape)}"
+        )
+    is_float = np.issubdtype(frames.dtype, np.floating)
+    if is_float and allow_float:
+        _check_float01(frames, what)
+    elif is_float and not np.isfinite(frames).all():
+        raise InputError(
+            f"{what}: frames contain NaN or infinite values (dtype {frames.dtype}); frames must be "
+            "finite uint8 RGB 0..255"
+        )
+    elif frames.dtype != np.uint8:
+        accepted = "uint8 0..255 or float in [0, 1]" if allow_float else "uint8 RGB 0..255"
+        raise InputError(
+            f"{what}: frames must be {accepted}, got dtype {frames.dtype}; convert each frame with "
+            "vfebench.video.to_uint8()"
+        )
+    if frames.shape[0] == 0:
+        raise InputError(f"{what}: zero frames (shape {tuple(frames.shape)}); a clip needs at least one")
+    if frames.shape[1] == 0 or frames.shape[2] == 0:
+        raise InputError(f"{what}: frames of zero size (shape {tuple(frames.shape)}); H and W must be ≥ 1")
+    return frames
+
+
 @dataclass
 class Clip:
     """A video clip held in memory.
 
     Attributes:
         id: clip identifier (unique within its dataset).
-        frames: ``T×H×W×3`` uint8 RGB array (see module docstring).
+        frames: ``T×H×W×3`` uint8 RGB array, values 0..255, T, H, W ≥ 1 (checked by
+            :func:`check_frames`; see the module docstring).
         fps: frames per second of the source (25.0 when unknown).
         meta: free-form metadata (source path, degradation parameters, ...).
     """
@@ -63,17 +126,7 @@ class Clip:
     _hash: str | None = field(default=None, repr=False, compare=False)
 
     def __post_init__(self) -> None:
-        f = self.frames
-        if not isinstance(f, np.ndarray) or f.ndim != 4 or f.shape[-1] != 3:
-            shape = getattr(f, "shape", None)
-            raise InputError(f"clip {self.id!r}: frames must be a T×H×W×3 array, got shape {shape}")
-        if f.dtype != np.uint8:
-            raise InputError(
-                f"clip {self.id!r}: frames must be uint8 RGB 0..255, got dtype {f.dtype}; "
-                "convert with vfebench.video.to_uint8()"
-            )
-        if f.shape[0] == 0:
-            raise InputError(f"clip {self.id!r} has zero frames")
+        check_frames(self.frames, f"clip {self.id!r}")
 
     @property
     def num_frames(self) -> int:
@@ -123,12 +176,7 @@ def to_uint8(img: np.ndarray, source: str = "frame") -> np.ndarray:
     if a.dtype == np.uint16:
         return np.ascontiguousarray(np.round(a.astype(np.float64) / 257.0).astype(np.uint8))
     if np.issubdtype(a.dtype, np.floating):
-        if not np.isfinite(a).all():
-            raise InputError(f"{source}: image contains NaN or infinite values")
-        if a.min() < 0.0 or a.max() > 1.0:
-            raise InputError(
-                f"{source}: float image values must be in [0, 1], got [{a.min():.4g}, {a.max():.4g}]"
-            )
+        _check_float01(a, source)
         return np.ascontiguousarray(np.round(a * 255.0).astype(np.uint8))
     raise InputError(f"{source}: unsupported image dtype {a.dtype}")
 
@@ -476,8 +524,8 @@ def write_png_frames(
     out = Path(out_dir)
     if isinstance(frames, Clip):
         frames = frames.frames
-    if isinstance(frames, np.ndarray) and (frames.ndim != 4 or frames.shape[-1] != 3):
-        raise InputError(f"write_png_frames({out}): expected T×H×W×3 uint8 frames, got shape {frames.shape}")
+    if isinstance(frames, np.ndarray):
+        check_frames(frames, f"write_png_frames({out})")  # a stream is checked frame by frame below
     n = 0
     first: tuple[int, ...] | None = None
     with atomic_dir(out) as tmp:
@@ -511,11 +559,9 @@ def write_video(
     """
     import av
 
-    arr = frames.frames if isinstance(frames, Clip) else np.asarray(frames)
-    if arr.ndim != 4 or arr.shape[-1] != 3 or arr.dtype != np.uint8 or arr.shape[0] == 0:
-        raise InputError(
-            f"write_video({path}): expected T×H×W×3 uint8 frames (T ≥ 1), got {arr.shape} {arr.dtype}"
-        )
+    arr = check_frames(
+        frames.frames if isinstance(frames, Clip) else np.asarray(frames), f"write_video({path})"
+    )
     if codec not in ("libx264rgb", "ffv1"):
         raise InputError(f"write_video({path}): codec {codec!r} is not lossless; use 'libx264rgb' or 'ffv1'")
     if fps is None:

@@ -52,6 +52,7 @@ from typing import Any
 import numpy as np
 
 from vfebench.errors import InputError
+from vfebench.video import check_frames
 
 #: CelebAMask-HQ class names in label order (index = label id; 0 = background)
 CELEBAMASK_LABELS: tuple[str, ...] = (
@@ -326,8 +327,7 @@ class FaceParser:
         import torch
         import torch.nn.functional as F
 
-        if frames.ndim != 4 or frames.shape[-1] != 3 or frames.dtype != np.uint8:
-            raise InputError(f"FaceParser: need T×H×W×3 uint8 RGB frames, got {frames.shape} {frames.dtype}")
+        check_frames(frames, "FaceParser input")
         t, h, w = frames.shape[:3]
         out = np.zeros((t, h, w), np.uint8)
         with torch.inference_mode():

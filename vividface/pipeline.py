@@ -37,6 +37,7 @@ from typing import Any
 import numpy as np
 
 from vfebench.errors import InputError
+from vfebench.video import check_frames
 
 UPDATE_RULES = ("released", "flow")
 
@@ -314,8 +315,7 @@ class OneStepPipeline:
         """``T×H×W×3`` uint8 RGB → ``T×H'×W'×3`` uint8 RGB (``target_size`` or the working size)."""
         import torch
 
-        if frames.ndim != 4 or frames.shape[-1] != 3 or frames.dtype != np.uint8:
-            raise InputError(f"expected T×H×W×3 uint8 frames, got {frames.shape} {frames.dtype}")
+        check_frames(frames, "VividFace restore_frames input")
         cfg = self.config
         t, h, w = frames.shape[:3]
         work = (cfg.size, cfg.size) if cfg.size else (h, w)

@@ -136,7 +136,7 @@ def _clip(cid: str) -> Clip:
 
 
 def _fixed_detector(frame):
-    from vfebench.faceregion import Detection
+    from vfebench.facedetect import Detection
 
     return [Detection((10, 8, 30, 32), 0.99)]
 

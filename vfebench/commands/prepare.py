@@ -34,6 +34,8 @@ SCHEMA = 1
 
 def configure(p: argparse.ArgumentParser) -> None:
     """Add the options of ``vfebench prepare`` to its sub-parser ``p``."""
+    from vfebench.facedetect import DETECTORS
+
     p.add_argument(
         "src", type=Path, help="a video file, a frame folder, or a folder of videos / frame folders"
     )
@@ -56,7 +58,7 @@ def configure(p: argparse.ArgumentParser) -> None:
         help="window leaving the frame: shrink it around the face (default), shift it inside "
         "(face may be off-centre), or pad with black",
     )
-    p.add_argument("--detector", choices=("mediapipe", "mtcnn"), default="mediapipe")
+    p.add_argument("--detector", choices=tuple(DETECTORS), default="mediapipe")
     p.add_argument(
         "--resample",
         choices=("lanczos", "lanczos4"),
@@ -111,7 +113,8 @@ def main(args: argparse.Namespace) -> int:
 
     from vfebench import __version__
     from vfebench.errors import InputError, VfebenchError
-    from vfebench.faceregion import clip_params, get_detector, prepare_clip
+    from vfebench.facedetect import get_detector
+    from vfebench.faceregion import clip_params, prepare_clip
     from vfebench.utils import atomic_write_json
     from vfebench.video import find_clip_paths, probe
 

@@ -37,7 +37,7 @@ import numpy as np
 
 from vfebench.component import Component
 from vfebench.errors import InputError
-from vfebench.video import Clip
+from vfebench.video import Clip, check_frames
 
 
 def json_value(v: Any) -> float | str | None:
@@ -210,35 +210,24 @@ def check_pair(pred: Clip, gt: Clip | None, metric: str = "") -> None:
         )
 
 
-def check_float01(x: np.ndarray, what: str) -> None:
-    """Raise InputError when a float array has NaN/inf or leaves [0, 1]."""
-    if not np.isfinite(x).all():
-        raise InputError(f"{what}: contains NaN or infinite values")
-    lo, hi = float(np.min(x)), float(np.max(x))
-    if lo < 0.0 or hi > 1.0:
-        raise InputError(f"{what}: values must be in [0, 1], got [{lo:.4g}, {hi:.4g}]")
-
-
 def as_clip(x: Any, clip_id: str = "clip", role: str = "prediction") -> Clip:
-    """Coerce frames into a :class:`Clip`, validating them (errors name the clip and the fix).
+    """Coerce frames into a :class:`Clip`, validating them (errors name the role, clip and fix).
 
-    Accepts a Clip (returned as is) or an array: ``T×H×W×3`` / ``H×W×3`` uint8 RGB 0..255, or
-    float RGB in [0, 1] (rounded to uint8, as the protocol scores 8-bit frames). NaN/inf, values
-    outside [0, 1], other dtypes and other shapes raise :class:`InputError`.
+    Accepts a Clip (returned as is) or anything ``numpy.asarray`` takes (arrays, CPU tensors,
+    nested lists): ``T×H×W×3`` or ``H×W×3`` (one frame) RGB, either uint8 0..255 or float in
+    [0, 1] (rounded to uint8, ``round(x·255)`` in float64, as the protocol scores 8-bit frames).
+    The checks are :func:`vfebench.video.check_frames` (``allow_float=True``): NaN/inf, values
+    outside [0, 1], other dtypes, other shapes and empty clips raise :class:`InputError`. Returns
+    a Clip with C-contiguous ``T×H×W×3`` uint8 frames and id ``clip_id``.
     """
     if isinstance(x, Clip):
         return x
     a = np.asarray(x)
-    what = f"{role} clip {clip_id!r}"
-    if a.ndim == 3:
+    if a.ndim == 3 and a.shape[-1] == 3:
         a = a[None]
-    if a.ndim != 4 or a.shape[-1] != 3:
-        raise InputError(f"{what}: frames must be T×H×W×3 (or H×W×3) RGB, got shape {a.shape}")
+    check_frames(a, f"{role} clip {clip_id!r}", allow_float=True, layout="T×H×W×3 (or H×W×3)")
     if np.issubdtype(a.dtype, np.floating):
-        check_float01(a, what)
         a = np.round(a.astype(np.float64) * 255.0).astype(np.uint8)
-    elif a.dtype != np.uint8:
-        raise InputError(f"{what}: frames must be uint8 0..255 or float in [0, 1], got dtype {a.dtype}")
     return Clip(clip_id, np.ascontiguousarray(a))
 
 

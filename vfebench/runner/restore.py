@@ -28,7 +28,7 @@ from vfebench.errors import InputError
 from vfebench.runner.cache import read_json
 from vfebench.runner.worker import RestoreFailed, free_memory, make_executor, planned_isolation
 from vfebench.utils import atomic_write_json
-from vfebench.video import Clip
+from vfebench.video import Clip, check_frames
 
 
 def now() -> str:
@@ -36,17 +36,24 @@ def now() -> str:
 
 
 def validate_output(out: Any, lq: Clip, target: tuple[int, int] | None, label: str) -> Clip:
-    """Raise InputError naming the clip when a method's output is not a usable restoration."""
+    """A method's output as a :class:`Clip`, or InputError naming the method, the clip and the fix.
+
+    Args:
+        out: what the method returned: a Clip, or a ``T×H×W×3`` uint8 RGB (0..255) array.
+        lq: the clip the method was given (``T`` frames).
+        target: ``(H, W)`` the output frames must have (the GT size), or None to accept any.
+        label: the method's label, for the message.
+
+    The frames go through :func:`vfebench.video.check_frames` (layout, dtype, NaN/inf,
+    emptiness); on top of that the output must have the input's frame count, the target size
+    and, when a Clip, the input's clip id. An array is wrapped in a Clip with the input's id and
+    fps; a Clip is returned as is.
+    """
     who = f"method {label!r} on clip {lq.id!r}"
     frames = getattr(out, "frames", out)
     if not isinstance(frames, np.ndarray):
         raise InputError(f"{who}: returned {type(out).__name__}, expected a vfebench.video.Clip")
-    if np.issubdtype(frames.dtype, np.floating) and not np.isfinite(frames).all():
-        raise InputError(f"{who}: output contains NaN or infinite values")
-    if frames.dtype != np.uint8:
-        raise InputError(f"{who}: output dtype {frames.dtype}, expected uint8 RGB 0..255")
-    if frames.ndim != 4 or frames.shape[-1] != 3:
-        raise InputError(f"{who}: output shape {frames.shape}, expected T×H×W×3")
+    check_frames(frames, f"output of method {label!r} on clip {lq.id!r}")
     if frames.shape[0] != lq.num_frames:
         raise InputError(f"{who}: output has {frames.shape[0]} frames, the input has {lq.num_frames}")
     if target is not None and tuple(frames.shape[1:3]) != tuple(target):

@@ -15,10 +15,12 @@ import numpy as np
 import pytest
 from PIL import Image
 
+from vfebench import facedetect as fd
 from vfebench import faceregion as fr
 from vfebench.cli import main as cli_main
 from vfebench.errors import InputError
-from vfebench.faceregion import Detection, FaceDetector, NoFaceError, Window
+from vfebench.facedetect import Detection, FaceDetector
+from vfebench.faceregion import NoFaceError, Window
 from vfebench.video import iter_frames, read_clip, read_image, write_png_frames
 
 
@@ -112,7 +114,7 @@ def test_clip_window_rejects_bad_parameters():
     with pytest.raises(InputError, match="scale"):
         fr.clip_window((0, 0, 10, 10), (20, 20), scale=0)
     with pytest.raises(InputError, match="detector"):
-        fr.get_detector("retinaface")
+        fd.get_detector("retinaface")
 
 
 def test_crop_frame_inside_pad_and_resample(rng):
@@ -268,7 +270,7 @@ def test_prepare_clip_fit_modes_near_the_edge(tmp_path):
 # ----------------------------------------------------------------------------- the command
 @pytest.fixture
 def squares(monkeypatch):
-    monkeypatch.setitem(fr.DETECTORS, "mediapipe", SquareDetector)
+    monkeypatch.setitem(fd.DETECTORS, "mediapipe", SquareDetector)
 
 
 def test_cli_prepare_folder_continue_on_failure_skip_and_overwrite(tmp_path, squares, capsys):
@@ -350,7 +352,7 @@ def test_prepare_every_shared_hq_clip(shared_faces, tmp_path, capsys):
     rc = cli_main(["prepare", str(hq), str(out), "--max-frames", "12", "--detect-every", "2", "--quiet"])
     assert rc == 0, capsys.readouterr()
     rec = json.loads((out / "prepare.json").read_text())["clips"]
-    det = fr.MediaPipeDetector()
+    det = fd.MediaPipeDetector()
     try:
         for c in clips:
             d = out / c.stem
@@ -375,7 +377,7 @@ def test_prepare_1080p_still_as_video(shared_faces, tmp_path):
     src = write_lossless_mp4(tmp_path / "obama1080.mp4", frames)
     rec = fr.prepare_clip(src, tmp_path / "out", size=256)
     assert rec["source_size"] == [1080, 1920] and rec["faces_found"] == 4
-    det = fr.MediaPipeDetector()
+    det = fd.MediaPipeDetector()
     try:
         offsets = _face_centre_offset(tmp_path / "out", det, [0, 3])
     finally:
@@ -390,12 +392,12 @@ def test_mtcnn_and_mediapipe_agree(shared_faces):
 
     torch.set_num_threads(1)
     img = read_image(shared_faces / "images" / "face_recognition_obama_1080p.jpg")
-    mp_boxes = fr.detect_boxes([img], fr.MediaPipeDetector())
-    mt_boxes = fr.detect_boxes([img], fr.MTCNNDetector())
+    mp_boxes = fr.detect_boxes([img], fd.MediaPipeDetector())
+    mt_boxes = fr.detect_boxes([img], fd.MTCNNDetector())
     assert mp_boxes[0] is not None and mt_boxes[0] is not None
     assert fr.box_iou(mp_boxes[0], mt_boxes[0]) > 0.5
     frames = list(iter_frames(shared_faces / "hq" / "tpsmm_driving.mp4", max_frames=2))
-    assert all(b is not None for b in fr.detect_boxes(frames, fr.MTCNNDetector()))
+    assert all(b is not None for b in fr.detect_boxes(frames, fd.MTCNNDetector()))
 
 
 # ----------------------------------------------------------------------------- frame rate end to end

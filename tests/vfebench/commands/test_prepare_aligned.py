@@ -59,9 +59,9 @@ def test_aligned_rejects_non_square_and_keeps_the_others(tmp_path, capsys):
 def test_crop_upscale_warning_names_the_clips(tmp_path, capsys, monkeypatch):
     from test_prepare import SquareDetector, face_frames
 
-    import vfebench.faceregion as fr
+    import vfebench.facedetect as fd
 
-    monkeypatch.setitem(fr.DETECTORS, "mediapipe", SquareDetector)
+    monkeypatch.setitem(fd.DETECTORS, "mediapipe", SquareDetector)
     src = tmp_path / "raw"
     write_png_frames(face_frames(3, 64, 64, [(20, 20, 40, 44)] * 3), src / "tiny_face")
     assert cli_main(["prepare", str(src), str(tmp_path / "gt"), "--size", "128", "--quiet"]) == 0

@@ -2,7 +2,9 @@
 
 Each component runs at most once per clip content (``FeatureStore`` key = kind, version, clip
 content hash), whichever metric asks first; the others, later runs and reports read the stored
-arrays. Models are loaded once per process (:func:`get_analysis`).
+arrays. Models are loaded once per process (:func:`get_analysis`); the face detectors and
+FaceMesh are built by :mod:`vfebench.facedetect` (the one owner of face models, shared with
+``vfebench prepare``) with the settings below.
 
 Frames are analysed at 512×512: clips of another size are resized first with OpenCV bilinear
 (``cv2.resize`` default), as BFVR-STC's ``read_frames`` does before both IDS and AKD.
@@ -44,20 +46,19 @@ from __future__ import annotations
 
 import os
 import threading
-import types
 from pathlib import Path
 from typing import Any
 
 import numpy as np
 
-from vfebench.errors import ComponentFailed, InputError
+from vfebench.errors import InputError
+from vfebench.facedetect import N_MESH, Detection, MediaPipeFaceMesh, MTCNNDetector, MTCNNRefDetector
 from vfebench.metrics import reduced_precision
 from vfebench.metrics.base import FeatureStore
 from vfebench.utils import require
 from vfebench.video import Clip
 
 ANALYSIS_SIZE = 512
-N_MESH = 478
 MTCNN_VERSION = "1"
 MESH_VERSION = "1"
 ARCFACE_VERSION = "1"
@@ -66,79 +67,6 @@ MTCNN_THRESHOLDS = (0.6, 0.7, 0.8)
 #: frames per CLIP ViT call: on CPU a whole 33-frame clip in one call was the fastest batch
 #: (issue 18's profile; 8 was slower per frame); memory is ~0.2 MB per frame at 224²
 CLIP_BATCH = 64
-
-
-#: wire layout of one ``NormalizedLandmark`` holding x, y, z only (fields 1–3, fixed32 floats):
-#: submessage tag 0x0A, length 15, then tag 0x0D + x, 0x15 + y, 0x1D + z (little-endian)
-_LANDMARK_WIRE = np.dtype(
-    [
-        ("tag", "u1"),
-        ("len", "u1"),
-        ("tx", "u1"),
-        ("x", "<f4"),
-        ("ty", "u1"),
-        ("y", "<f4"),
-        ("tz", "u1"),
-        ("z", "<f4"),
-    ]
-)
-
-
-def landmarks_array(landmark_list) -> np.ndarray:
-    """``N×3`` float32 (x, y, z) of a MediaPipe ``NormalizedLandmarkList`` message.
-
-    Reads the message's serialised bytes as one numpy record array when every landmark holds
-    exactly x, y and z (FaceMesh's output); otherwise (a coordinate equal to 0 is omitted from
-    the wire, or visibility/presence are set) falls back to reading each landmark. Equal to
-    ``[(p.x, p.y, p.z) for p in landmark_list.landmark]`` in both cases."""
-    pts = landmark_list.landmark
-    n = len(pts)
-    buf = landmark_list.SerializeToString()
-    if len(buf) == _LANDMARK_WIRE.itemsize * n:
-        r = np.frombuffer(buf, _LANDMARK_WIRE)
-        if (
-            (r["tag"] == 0x0A).all()
-            and (r["len"] == 15).all()
-            and (r["tx"] == 0x0D).all()
-            and (r["ty"] == 0x15).all()
-            and (r["tz"] == 0x1D).all()
-        ):
-            return np.stack([r["x"], r["y"], r["z"]], axis=1)
-    return np.array([(p.x, p.y, p.z) for p in pts], dtype=np.float32).reshape(n, 3)
-
-
-class _DeferredModule(types.ModuleType):
-    """Placeholder in ``sys.modules`` that imports the real module on first attribute use."""
-
-    def __init__(self, name: str) -> None:
-        super().__init__(name)
-        self.__spec__ = None  # read by the import system; must not trigger the import
-
-    def __getattr__(self, attr: str):
-        import importlib
-        import sys
-
-        if sys.modules.get(self.__name__) is self:
-            del sys.modules[self.__name__]
-        real = importlib.import_module(self.__name__)
-        self.__dict__.update(real.__dict__)
-        return getattr(real, attr)
-
-
-def import_mediapipe():
-    """``import mediapipe`` without importing matplotlib: mediapipe's drawing utilities import
-    ``matplotlib.pyplot`` at module level (1.5–3 s measured on this loaded 2-core machine) and
-    FaceMesh never draws, so matplotlib and pyplot are placeholders that import the real modules
-    the first time anything reads an attribute of them."""
-    import sys
-
-    if "mediapipe" not in sys.modules and "matplotlib" not in sys.modules:
-        # ``import matplotlib.pyplot as plt`` imports the package, then reads its ``pyplot``
-        # attribute: both are placeholders until something else touches them
-        mpl, plt = _DeferredModule("matplotlib"), _DeferredModule("matplotlib.pyplot")
-        mpl.__dict__["pyplot"] = plt
-        sys.modules["matplotlib"], sys.modules["matplotlib.pyplot"] = mpl, plt
-    return require("mediapipe", purpose="FaceMesh landmarks (AKD, TLME)")
 
 
 def frames_512(clip: Clip) -> np.ndarray:
@@ -162,43 +90,35 @@ class FaceAnalysis:
     def __init__(self, device: str = "cpu", batch_size: int = 8) -> None:
         self.device = device
         self.batch_size = batch_size
-        self._mtcnn = None
-        self._ref_nets: tuple[Any, Any, Any] | None = None  # mtcnn_ref P/R/O-Nets, loaded lazily
-        self._mesh = None
+        self._mtcnn: MTCNNDetector | None = None
+        self._mtcnn_ref: MTCNNRefDetector | None = None
+        self._mesh: MediaPipeFaceMesh | None = None
         self._nets: dict[tuple[str, str], Any] = {}
         self._lock = threading.Lock()
 
     # ------------------------------------------------------------------ models
-    def _get_mtcnn(self):
+    def _get_mtcnn(self) -> MTCNNDetector:
+        """The ``face_mtcnn`` detector (:mod:`vfebench.facedetect`): thresholds 0.6/0.7/0.8,
+        min face 20 px, every face kept, most probable first."""
         if self._mtcnn is None:
-            require("torch", purpose="face analysis")
-            fp = require("facenet_pytorch", purpose="MTCNN face detection (IDS)")
-            self._mtcnn = fp.MTCNN(
-                keep_all=True,
-                select_largest=False,
-                min_face_size=20,
-                thresholds=list(MTCNN_THRESHOLDS),
+            self._mtcnn = MTCNNDetector(
+                min_confidence=0.0,
                 device=self.device,
+                thresholds=MTCNN_THRESHOLDS,
+                min_face_size=20,
+                select_largest=False,
             )
         return self._mtcnn
 
-    def _get_mesh(self):
-        if self._mesh is None:
-            os.environ.setdefault("GLOG_minloglevel", "2")
-            mp = import_mediapipe()
-            if not hasattr(mp, "solutions"):
-                from vfebench.errors import MissingDependencyError
+    def _get_mtcnn_ref(self) -> MTCNNRefDetector:
+        """The ``face_mtcnn_bfvr`` detector (the IDS reference's MTCNN procedure)."""
+        if self._mtcnn_ref is None:
+            self._mtcnn_ref = MTCNNRefDetector(self.device)
+        return self._mtcnn_ref
 
-                raise MissingDependencyError(
-                    f"mediapipe {getattr(mp, '__version__', '?')} lacks the legacy solutions.face_mesh API; "
-                    "pip install mediapipe==0.10.21 (pip install 'vfebench[face]')"
-                )
-            self._mesh = mp.solutions.face_mesh.FaceMesh(
-                static_image_mode=True,
-                max_num_faces=1,
-                refine_landmarks=True,
-                min_detection_confidence=0.5,
-            )
+    def _get_mesh(self) -> MediaPipeFaceMesh:
+        if self._mesh is None:
+            self._mesh = MediaPipeFaceMesh()
         return self._mesh
 
     def _get_net(self, kind: str, path: Path):
@@ -221,8 +141,10 @@ class FaceAnalysis:
 
     # ------------------------------------------------------------------ components
     def mtcnn(self, clip: Clip, store: FeatureStore, recipe: str = "clean") -> dict[str, np.ndarray]:
-        """MTCNN boxes, probabilities and 5 landmarks of every frame (first face).
+        """MTCNN boxes, probabilities and 5 landmarks of every frame (first face), at 512×512.
 
+        Returns ``found`` (T,) bool, ``n_faces`` (T,) int32, ``box`` (T,4) float32 x1,y1,x2,y2 px,
+        ``prob`` (T,) float32 in [0, 1], ``lm5`` (T,5,2) float32 px; NaN rows where not found.
         ``recipe="bfvr"``: the IDS reference's detector procedure (``face_mtcnn_bfvr``)."""
         if recipe == "bfvr":
             return store.get("face_mtcnn_bfvr", MTCNN_VERSION, clip, self._compute_mtcnn_bfvr)
@@ -231,53 +153,28 @@ class FaceAnalysis:
         return store.get("face_mtcnn", MTCNN_VERSION, clip, self._compute_mtcnn)
 
     def _compute_mtcnn_bfvr(self, clip: Clip) -> dict[str, np.ndarray]:
-        from vfebench.metrics.features import mtcnn_ref
-        from vfebench.metrics.nets.mtcnn import load_mtcnn_nets
-
-        if self._ref_nets is None:
-            require("facenet_pytorch", purpose="MTCNN face detection (IDS)")
-            self._ref_nets = load_mtcnn_nets(self.device)
-        nets = self._ref_nets
-        assert nets is not None  # loaded just above
+        det = self._get_mtcnn_ref()
         frames = frames_512(clip)
-        t = len(frames)
-        out = _no_faces(t)
+        out = _no_faces(len(frames))
         with self._lock:
             for i, fr in enumerate(frames):
-                boxes, lms = mtcnn_ref.detect_faces(np.ascontiguousarray(fr), nets, self.device)
-                if not len(boxes):
-                    continue
-                out["found"][i] = True
-                out["n_faces"][i] = len(boxes)
-                out["box"][i] = boxes[0, :4]
-                out["prob"][i] = boxes[0, 4]
-                out["lm5"][i] = lms[0]
+                _store_first_face(out, i, det(fr))
         return out
 
     def _compute_mtcnn(self, clip: Clip) -> dict[str, np.ndarray]:
-        import torch
-
         det = self._get_mtcnn()
         frames = frames_512(clip)
         t = len(frames)
         out = _no_faces(t)
-        with self._lock, torch.no_grad():
+        with self._lock:
             for s in range(0, t, self.batch_size):
-                batch = frames[s : s + self.batch_size]
-                boxes, probs, lms = det.detect(batch, landmarks=True)
-                for j in range(len(batch)):
-                    if boxes[j] is None or len(boxes[j]) == 0:
-                        continue
-                    i = s + j
-                    out["found"][i] = True
-                    out["n_faces"][i] = len(boxes[j])
-                    out["box"][i] = boxes[j][0]
-                    out["prob"][i] = probs[j][0]
-                    out["lm5"][i] = lms[j][0]
+                for j, faces in enumerate(det.detect_batch(frames[s : s + self.batch_size])):
+                    _store_first_face(out, s + j, faces)
         return out
 
     def mesh(self, clip: Clip, store: FeatureStore) -> dict[str, np.ndarray]:
-        """MediaPipe FaceMesh 478 refined landmarks (normalised x, y, z) of every frame."""
+        """MediaPipe FaceMesh 478 refined landmarks of every frame, at 512×512: ``found`` (T,)
+        bool, ``lm`` (T,478,3) float32 (x/W, y/H, relative z; NaN where not found)."""
         return store.get("face_mesh", MESH_VERSION, clip, self._compute_mesh)
 
     def _compute_mesh(self, clip: Clip) -> dict[str, np.ndarray]:
@@ -288,15 +185,10 @@ class FaceAnalysis:
         lm = np.full((t, N_MESH, 3), np.nan, np.float32)
         with self._lock:
             for i, fr in enumerate(frames):
-                res = fm.process(np.ascontiguousarray(fr))
-                faces = res.multi_face_landmarks
-                if not faces:
-                    continue
-                n = len(faces[0].landmark)
-                if n != N_MESH:
-                    raise ComponentFailed(f"FaceMesh returned {n} landmarks, expected {N_MESH}")
-                lm[i] = landmarks_array(faces[0])
-                found[i] = True
+                pts = fm(fr)
+                if pts is not None:
+                    lm[i] = pts
+                    found[i] = True
         return {"found": found, "lm": lm}
 
     def arcface(
@@ -417,3 +309,16 @@ def _no_faces(t: int) -> dict[str, np.ndarray]:
         "prob": np.full(t, np.nan, np.float32),
         "lm5": np.full((t, 5, 2), np.nan, np.float32),
     }
+
+
+def _store_first_face(out: dict[str, np.ndarray], i: int, faces: list[Detection]) -> None:
+    """Write the first of frame ``i``'s detections (most probable first) into ``out``
+    (the arrays of :func:`_no_faces`); nothing when the frame has none."""
+    if not faces:
+        return
+    first = faces[0]
+    out["found"][i] = True
+    out["n_faces"][i] = len(faces)
+    out["box"][i] = first.box
+    out["prob"][i] = first.score
+    out["lm5"][i] = first.landmarks

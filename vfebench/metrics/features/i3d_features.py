@@ -24,6 +24,7 @@ from typing import Any
 import numpy as np
 
 from vfebench.errors import AssetHashError, InputError
+from vfebench.video import check_frames
 
 MIN_FRAMES = 10  # BFVR/StyleGAN-V: "each clip_timestamp must >= 10"; the TorchScript needs ≥ 9
 
@@ -36,8 +37,7 @@ def preprocess(frames: np.ndarray, resolution: int = 224, bgr: bool = False):
     import torch
     import torch.nn.functional as F
 
-    if frames.ndim != 4 or frames.shape[-1] != 3 or frames.dtype != np.uint8:
-        raise InputError(f"i3d: expected T×H×W×3 uint8 frames, got {frames.shape} {frames.dtype}")
+    check_frames(frames, "i3d input")
     x = torch.from_numpy(np.ascontiguousarray(frames[..., ::-1] if bgr else frames))
     x = x.permute(3, 0, 1, 2).float() / 255.0  # C T H W
     h, w = x.shape[-2:]
