@@ -193,6 +193,8 @@ class MediaPipeDetector(FaceDetector):
         return out
 
     def describe(self) -> dict[str, Any]:
+        """``name``, ``model`` (auto/full/short), ``min_confidence`` and the installed
+        ``mediapipe==VERSION``."""
         return {
             "name": self.name,
             "model": self.model,
@@ -201,6 +203,7 @@ class MediaPipeDetector(FaceDetector):
         }
 
     def close(self) -> None:
+        """Close every MediaPipe FaceDetection graph built so far; the next call builds anew."""
         for det in self._dets.values():
             det.close()
         self._dets.clear()
@@ -289,6 +292,8 @@ class MTCNNDetector(FaceDetector):
         return [self._detections(boxes[j], probs[j], points[j]) for j in range(len(frames))]
 
     def describe(self) -> dict[str, Any]:
+        """``name``, ``min_confidence``, the settings that differ from facenet-pytorch's defaults
+        (``thresholds``, ``min_face_size``, ``select_largest``) and ``facenet-pytorch==VERSION``."""
         d: dict[str, Any] = {"name": self.name, "min_confidence": self.min_confidence}
         if self.thresholds != MTCNN_DEFAULT_THRESHOLDS:
             d["thresholds"] = list(self.thresholds)
@@ -300,6 +305,7 @@ class MTCNNDetector(FaceDetector):
         return d
 
     def close(self) -> None:
+        """Drop the facenet-pytorch MTCNN; the next call builds it again."""
         self._det = None
 
 
@@ -330,9 +336,11 @@ class MTCNNRefDetector(FaceDetector):
         ]
 
     def describe(self) -> dict[str, Any]:
+        """``name`` and ``facenet-pytorch==VERSION`` (its settings are fixed: see the class)."""
         return {"name": self.name, "package": _package("facenet-pytorch")}
 
     def close(self) -> None:
+        """Drop the P/R/O-Nets; the next call loads them again."""
         self._nets = None
 
 

@@ -77,6 +77,10 @@ class NoFaceError(InputError):
 
 # ----------------------------------------------------------------------------- boxes
 def box_iou(a: Box, b: Box) -> float:
+    """Intersection over union of two ``(x0, y0, x1, y1)`` pixel boxes (x0 ≤ x1, y0 ≤ y1), in [0, 1].
+
+    0.0 when they do not overlap or when both have zero area.
+    """
     iw = max(0.0, min(a[2], b[2]) - max(a[0], b[0]))
     ih = max(0.0, min(a[3], b[3]) - max(a[1], b[1]))
     inter = iw * ih
@@ -197,10 +201,12 @@ class Window:
     shrunk: bool = False
 
     def inside(self, frame_hw: tuple[int, int]) -> bool:
+        """Whether the whole window lies within a frame of ``frame_hw`` = (height, width) pixels."""
         h, w = frame_hw
         return self.x0 >= 0 and self.y0 >= 0 and self.x0 + self.side <= w and self.y0 + self.side <= h
 
     def as_dict(self) -> dict[str, Any]:
+        """The fields as a JSON-ready dict (ints and bools), for records."""
         return asdict(self)
 
 

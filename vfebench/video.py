@@ -130,6 +130,7 @@ class Clip:
 
     @property
     def num_frames(self) -> int:
+        """``T``, the number of frames (≥ 1)."""
         return int(self.frames.shape[0])
 
     @property
@@ -191,10 +192,12 @@ def natural_key(name: str) -> list[Any]:
 
 
 def is_video_file(path: str | os.PathLike) -> bool:
+    """Whether ``path``'s extension (any case) is one of :data:`VIDEO_EXTS`; the file is not read."""
     return Path(path).suffix.lower() in VIDEO_EXTS
 
 
 def is_image_file(path: str | os.PathLike) -> bool:
+    """Whether ``path``'s extension (any case) is one of :data:`IMAGE_EXTS`; the file is not read."""
     return Path(path).suffix.lower() in IMAGE_EXTS
 
 

@@ -99,6 +99,9 @@ class ClipResult:
     extras: dict[str, Any] = field(default_factory=dict)
 
     def to_dict(self, with_frames: bool = False) -> dict[str, Any]:
+        """JSON-ready dict: ``clip_id``, ``value`` (via :func:`json_value`: NaN → None, ±inf →
+        ``"inf"``/``"-inf"``), ``n_frames``, ``n_skipped``; ``reason`` and ``extras`` only when set;
+        ``per_frame`` (a list, same conversion) only with ``with_frames`` and when present."""
         d: dict[str, Any] = {
             "clip_id": self.clip_id,
             "value": json_value(self.value),
@@ -149,6 +152,14 @@ class FeatureStore:
         clip: Clip,
         compute: Callable[[Clip], dict[str, np.ndarray]],
     ) -> dict[str, np.ndarray]:
+        """The ``kind``/``version`` features of ``clip``, computed by ``compute(clip)`` only once.
+
+        Looked up in memory first, then (with ``root``) in
+        ``root/kind/vVERSION/HH/HASH.npz`` (``HASH`` = the clip's content hash); a miss calls
+        ``compute``, which must return a ``dict`` of arrays (any shape and dtype ``np.savez``
+        stores; they come back with the same shapes and dtypes) and, with ``root``, writes the
+        file atomically. Counts :attr:`hits` and :attr:`misses`. Raises ``TypeError`` naming the
+        kind when ``compute`` returns something else than a dict."""
         key = (kind, str(version), clip.content_hash())
         if key in self._mem:
             self.hits += 1
@@ -173,6 +184,7 @@ class FeatureStore:
         return val
 
     def clear_memory(self) -> None:
+        """Forget the in-memory features (files under ``root`` stay and are read again)."""
         self._mem.clear()
 
 
@@ -281,6 +293,7 @@ class PaperColumn:
     precision: int | None = None
 
     def to_dict(self) -> dict[str, Any]:
+        """The four fields as a JSON-ready dict (``group``/``precision`` may be None)."""
         return {"table": self.table, "group": self.group, "order": self.order, "precision": self.precision}
 
 
@@ -367,6 +380,9 @@ class Metric(Component):
 
     @classmethod
     def info(cls) -> dict[str, Any]:
+        """The class metadata as a JSON-ready dict (read by the run record and the reports):
+        name, display name, direction, reference need, version, scale, level, pip extra,
+        assets, modes, precision, recon flag, paper columns, tolerance, description, options."""
         return {
             "name": cls.name,
             "display": cls.display or cls.name,
@@ -396,6 +412,10 @@ class Metric(Component):
 
     # -- scoring ------------------------------------------------------------------------
     def score_clip(self, pred: Clip, gt: Clip | None, ctx: ScoreContext) -> ClipResult:
+        """Score one prediction clip against its reference (None for no-reference metrics).
+
+        Subclasses implement it; a clip that cannot be scored raises :class:`InputError` (which
+        :meth:`score_set` turns into a NaN result) or returns a NaN value with a ``reason``."""
         raise NotImplementedError(f"{type(self).__name__} must implement score_clip")
 
     def aggregate(self, results: Sequence[ClipResult]) -> float:
@@ -428,6 +448,7 @@ class Metric(Component):
         return pred, (gt.head(ctx.max_frames) if gt is not None else None)
 
     def display_value(self, raw: float) -> float:
+        """A raw value as reports show it: ``raw × scale`` (NaN stays NaN)."""
         return raw * self.scale
 
     def __call__(
@@ -455,11 +476,16 @@ class FrameMetric(Metric):
     options_doc: ClassVar[dict[str, str]] = {"batch_size": "frames per batch (speed only)"}
 
     def score_frames(self, pred: np.ndarray, gt: np.ndarray | None) -> np.ndarray | FrameScores:
-        """``B`` float64 values (NaN for a frame that cannot be scored, ±inf allowed), or a
-        :class:`FrameScores` that also says why each NaN frame could not be scored."""
+        """Score a batch: ``pred`` is ``(B, H, W, 3)`` uint8 RGB, ``gt`` the same shape or None.
+
+        Returns ``(B,)`` float64 values (NaN for a frame that cannot be scored, ±inf allowed),
+        or a :class:`FrameScores` that also says why each NaN frame could not be scored."""
         raise NotImplementedError(f"{type(self).__name__} must implement score_frames")
 
     def score_clip(self, pred: Clip, gt: Clip | None, ctx: ScoreContext) -> ClipResult:
+        """Run :meth:`score_frames` over the clip in batches of :meth:`frames_per_batch` and
+        average the frames (:meth:`frame_result`). An :class:`InputError` from a batch is raised
+        again with the clip id and that batch's frame range."""
         pred, gt = self._prepare(pred, gt, ctx)
         vals: list[np.ndarray] = []
         reasons: list[str] = []
@@ -508,8 +534,9 @@ class FrameMetric(Metric):
 
     @staticmethod
     def frame_result(clip_id: str, per_frame: np.ndarray, reasons: Sequence[str] = ()) -> ClipResult:
-        """Clip result from per-frame values: mean of the non-NaN frames (inf propagates), NaN
-        frames skipped and counted, their reasons summarised."""
+        """Clip result from ``(T,)`` per-frame values: mean of the non-NaN frames (inf propagates),
+        NaN frames skipped and counted, their reasons (one per frame, ``""`` for a scored frame,
+        or none at all) summarised. ``per_frame`` is kept as float64."""
         per_frame = np.asarray(per_frame, dtype=np.float64)
         ok = ~np.isnan(per_frame)
         value = nanmean(per_frame)

@@ -202,7 +202,11 @@ class FaceAnalysis:
     ) -> dict[str, np.ndarray]:
         """Unit-norm identity embeddings of the MTCNN-aligned face of every frame.
 
-        ``recipe``: ``clean`` (facenet-pytorch MTCNN, direct least-squares alignment) or ``bfvr``
+        Returns ``found`` (T,) bool (the :meth:`mtcnn` ``found`` of the same recipe) and ``emb``
+        (T, 512) float32, each found row of L2 norm 1, NaN rows where no face was found. Faces
+        are aligned from the 512×512 frames to 112×112 and embedded by :meth:`embed_faces`;
+        ``backend``: ``ir_se50`` (``weights`` a torch checkpoint) or ``insightface`` (an ONNX
+        model). ``recipe``: ``clean`` (facenet-pytorch MTCNN, direct least-squares alignment) or ``bfvr``
         (the reference's MTCNN procedure and cp2tform alignment). ``dtype``: ``bf16``/``fp16``
         autocast of the network (:mod:`vfebench.metrics.reduced_precision`; stored apart)."""
         if backend not in ("ir_se50", "insightface"):
@@ -260,7 +264,14 @@ class FaceAnalysis:
         antialias: bool = False,
         dtype: str | None = None,
     ) -> dict[str, np.ndarray]:
-        """Unit-norm CLIP image embeddings of whole frames (FaceCons)."""
+        """Unit-norm CLIP image embeddings of whole frames (FaceCons).
+
+        Returns ``emb`` (T, E) float32 with rows of L2 norm 1, E the checkpoint's embedding size
+        (512 for ViT-B/32). The clip's own frames (not the 512×512 ones) are preprocessed to
+        the tower's S×S input by ``preprocess``: ``clean`` (CLIP's resize, crop and mean/std)
+        or ``evalcrafter`` (bilinear resize of 0..255 values; ``antialias`` applies to it
+        alone). ``dtype``: ``bf16``/``fp16`` autocast (stored apart). Unknown ``preprocess``
+        raises :class:`InputError`."""
         from vfebench.metrics.features import clip_vit
 
         weights = Path(weights)

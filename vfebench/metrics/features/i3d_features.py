@@ -97,7 +97,8 @@ class I3DExtractor:
         return out.detach().double().cpu().numpy()
 
     def features(self, frames: np.ndarray, bgr: bool = False) -> np.ndarray:
-        """400 logits (float64) of one window of ``T ≥ 10`` uint8 RGB frames."""
+        """``(400,)`` float64 logits of one window: ``frames`` is ``T×H×W×3`` uint8 RGB with
+        ``T ≥ 10`` (fewer raise :class:`InputError`), ``bgr=True`` for BGR channel order."""
         if frames.shape[0] < MIN_FRAMES:
             raise InputError(f"i3d: a window needs at least {MIN_FRAMES} frames, got {frames.shape[0]}")
         return self.logits(preprocess(frames, bgr=bgr))[0]

@@ -37,7 +37,10 @@ from vfebench.errors import InputError
 def segment_frame_indices(
     num_frames: int, rng: np.random.Generator, segments: int = 8, seg_len: int = 4, interval: int = 1
 ) -> np.ndarray:
-    """``segments·seg_len`` frame indices (see module docstring)."""
+    """``(segments*seg_len,)`` int64 frame indices in ``[0, num_frames)``, segment by segment.
+
+    Offsets are drawn from ``rng`` (see module docstring). ``num_frames < 1`` raises
+    :class:`InputError`."""
     if num_frames < 1:
         raise InputError("num_frames must be >= 1")
     seg = num_frames // segments
@@ -52,7 +55,9 @@ def segment_frame_indices(
 
 
 def centre_frame_indices(num_frames: int, clip_len: int = 32) -> np.ndarray:
-    """``clip_len`` consecutive indices centred in the clip (official ``SampleFrames`` test mode)."""
+    """``(clip_len,)`` int64 consecutive indices centred in the clip, wrapped into
+    ``[0, num_frames)`` (official ``SampleFrames`` test mode). ``num_frames < 1`` raises
+    :class:`InputError`."""
     if num_frames < 1:
         raise InputError("num_frames must be >= 1")
     start = int((num_frames - clip_len + 1) / 2.0) if num_frames > clip_len - 1 else 0
@@ -79,7 +84,11 @@ def fragment_grid(
     fsize: int = 32,
     aligned: int = 8,
 ) -> FragmentGrid:
-    """Random fragment corners for an ``height × width`` video of ``num_frames`` sampled frames."""
+    """Random fragment corners for an ``height × width`` video of ``num_frames`` sampled frames.
+
+    ``top`` and ``left`` are ``(grid, grid, G)`` int64 pixel corners, ``G = num_frames //
+    aligned`` temporal groups, one offset draw from ``rng`` per cell and group. ``num_frames`` must be a multiple of
+    ``aligned`` (else :class:`InputError`)."""
     if num_frames % aligned:
         raise InputError(f"{num_frames} sampled frames are not a multiple of aligned={aligned}")
     groups = num_frames // aligned

@@ -45,6 +45,7 @@ class ResidualAttentionBlock(nn.Module):
         self.mlp.add_module("c_proj", nn.Linear(4 * width, width))
 
     def forward(self, x: torch.Tensor) -> torch.Tensor:
+        """``B×N×D`` tokens → ``B×N×D`` tokens (same dtype)."""
         c_fc, c_proj = self.mlp  # named mlp.c_fc / mlp.c_proj, as OpenAI's weights
         h = self.ln_1(x)
         x = x + self.attn(h, h, h, need_weights=False)[0]
@@ -61,6 +62,7 @@ class Transformer(nn.Module):
         self.resblocks = nn.Sequential(*[ResidualAttentionBlock(width, heads) for _ in range(layers)])
 
     def forward(self, x: torch.Tensor) -> torch.Tensor:
+        """``B×N×D`` tokens through every block in turn → ``B×N×D``."""
         return self.resblocks(x)
 
 
@@ -81,6 +83,8 @@ class VisionTransformer(nn.Module):
         self.proj = nn.Parameter(scale * torch.randn(width, embed_dim))
 
     def forward(self, x: torch.Tensor) -> torch.Tensor:
+        """``B×3×S×S`` preprocessed float images → ``B×E`` embeddings of the class token, not
+        normalised. Raises :class:`InputError` giving the shape when the side is not S."""
         if x.shape[-1] != self.image_size or x.shape[-2] != self.image_size:
             raise InputError(
                 f"CLIP ViT expects {self.image_size}×{self.image_size} inputs, got {tuple(x.shape)}"

@@ -43,6 +43,7 @@ class SqueezeExcite(nn.Module):
         self.sigmoid = nn.Sigmoid()
 
     def forward(self, x: torch.Tensor) -> torch.Tensor:
+        """``B×C×H×W`` → the same shape, each channel scaled by its gate in (0, 1)."""
         return x * self.sigmoid(self.fc2(self.relu(self.fc1(self.avg_pool(x)))))
 
 
@@ -68,6 +69,7 @@ class BottleneckIRSE(nn.Module):
         )
 
     def forward(self, x: torch.Tensor) -> torch.Tensor:
+        """``B×cin×H×W`` → ``B×cout×H'×W'`` with ``H' = ⌈H/stride⌉``, ``W' = ⌈W/stride⌉``."""
         return self.res_layer(x) + self.shortcut_layer(x)
 
 
@@ -95,6 +97,8 @@ class IRSE(nn.Module):
         )
 
     def forward(self, x: torch.Tensor) -> torch.Tensor:
+        """``B×3×112×112`` float in [−1, 1] → ``B×512`` embeddings of L2 norm 1 (the head's
+        linear layer expects 7×7 after the 4 stages, so other input sizes fail in it)."""
         x = self.output_layer(self.body(self.input_layer(x)))
         return torch.nn.functional.normalize(x, p=2, dim=1)
 
