@@ -121,7 +121,9 @@ class LPIPSNet(nn.Module):
         self.lins.load_state_dict(lin, strict=True, assign=True)
         for p in self.parameters():
             p.requires_grad_(False)
-        self.features.to(memory_format=torch.channels_last)
+        for conv in self.features:  # channels-last weights (see the module docstring)
+            if isinstance(conv, nn.Conv2d):
+                conv.weight.data = conv.weight.data.contiguous(memory_format=torch.channels_last)
 
     def forward(self, x: torch.Tensor, y: torch.Tensor) -> torch.Tensor:
         """``B×3×H×W`` inputs in [−1, 1] → ``B`` LPIPS distances (fused per tap, see module doc).
