@@ -78,10 +78,17 @@ def test_cli_with_local_inputs(capsys, calib_dir):
     rc = cli(["calibrate", "--metrics", "niqe,psnr,ssim", "--inputs", str(calib_dir)])
     out = capsys.readouterr().out
     assert rc == 0, out
-    assert "15.6563" in out and "15.7536" in out and "not held" in out
+    # the official value as published, and SSIM marked information-only; our NIQE on I03 differs
+    # between machines in the 4th decimal (15.6563 on one, 15.6558 on another), so it is read
+    # from --json and held to the stated pyiqa tolerance, not matched as printed text
+    assert "15.7536" in out and "not held" in out
     rc = cli(["calibrate", "--metrics", "niqe", "--inputs", str(calib_dir), "--json"])
     doc = json.loads(capsys.readouterr().out)
-    assert rc == 0 and doc["metrics"]["niqe"]["ok"] is True
+    niqe = doc["metrics"]["niqe"]
+    assert rc == 0 and niqe["ok"] is True
+    i03 = niqe["images"].index("I03.bmp")
+    assert f"{niqe['ours'][i03]:.4f}" in out  # the table prints the value --json gives
+    assert abs(niqe["ours"][i03] - niqe["pyiqa"][i03]) <= niqe["tolerance"]["pyiqa_rel"] * niqe["pyiqa"][i03]
 
 
 def test_cli_skips_weighted_metric_without_weights_and_exits_2(capsys, calib_dir, monkeypatch):
