@@ -49,9 +49,16 @@ class LQSet:
         root: Path | None = None,
         params: dict[str, dict] | None = None,
         failed: dict[str, str] | None = None,
+        known: Callable[[str], str | None] | None = None,
+        source=None,
     ) -> None:
+        """``known(clip_id)``: the LQ content hash when it can be had without reading the clip;
+        ``source``: its manifest hash is added to :meth:`identity` when asked for (not before,
+        so a run hashes each clip when it reaches it)."""
         self.clip_ids = list(clip_ids)
         self._loader = loader
+        self._known = known
+        self._source = source
         self._identity = identity
         self.root = root
         self._params = params or {}
@@ -61,7 +68,7 @@ class LQSet:
     @property
     def kind(self) -> str:
         """``synthetic`` | ``shipped`` | ``real``."""
-        return str(self.identity().get("kind", "synthetic"))
+        return str(self._identity.get("kind", "synthetic"))
 
     def _check(self, clip_id: str) -> None:
         if clip_id not in self.clip_ids:
@@ -75,7 +82,8 @@ class LQSet:
 
     def known_hash(self, clip_id: str) -> str | None:
         """The LQ clip's content hash when known without reading or making it, else None."""
-        return (self._identity.get("lq_hashes") or {}).get(clip_id)
+        got = (self._identity.get("lq_hashes") or {}).get(clip_id)
+        return got if got is not None or self._known is None else self._known(clip_id)
 
     def path(self, clip_id: str) -> Path | None:
         """Folder of the LQ frames of ``clip_id`` when they are stored in an LQ directory."""
@@ -87,7 +95,10 @@ class LQSet:
         return self._params.get(clip_id, {})
 
     def identity(self) -> dict[str, Any]:
-        return dict(self._identity)
+        ident = dict(self._identity)
+        if self._source is not None:
+            ident["source_manifest"] = self._source.manifest_hash()
+        return ident
 
     @property
     def manifest_hash(self) -> str:
@@ -468,13 +479,10 @@ def materialize(
                 return reader.load(cid)
             return source.load(cid, max_frames=max_frames)
 
-        ident = {
-            "kind": "real",
-            "source": source.name,
-            "source_manifest": source.manifest_hash(),
-            "max_frames": max_frames,
-        }
-        return LQSet(ids, load_real, ident)
+        ident = {"kind": "real", "source": source.name, "max_frames": max_frames}
+        # the whole source clip is the LQ clip, so its (cached) content hash is the LQ hash
+        known = source.known_clip_hash if max_frames is None else None
+        return LQSet(ids, load_real, ident, known=known, source=source)
     if ids and ships_lq(source, ids):
 
         def load_shipped(cid: str) -> Clip:
@@ -491,14 +499,8 @@ def materialize(
                 Exception
             ) as exc:  # broad on purpose: an unreadable LQ clip (any decoder error) fails that clip only
                 failed[cid] = f"{type(exc).__name__}: {exc}"
-        ident = {
-            "kind": "shipped",
-            "source": source.name,
-            "source_manifest": source.manifest_hash(),
-            "max_frames": max_frames,
-            "lq_hashes": lq_hashes,
-        }
-        return LQSet(ids, load_shipped, ident, failed=failed)
+        ident = {"kind": "shipped", "source": source.name, "max_frames": max_frames, "lq_hashes": lq_hashes}
+        return LQSet(ids, load_shipped, ident, failed=failed, source=source)
     raise InputError(
         f"dataset {source.name!r} ships no LQ clips: choose a degradation preset with --preset "
         "(vfebench ls presets), e.g. --preset vfhq-x4 --seed 0"

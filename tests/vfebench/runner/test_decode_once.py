@@ -119,3 +119,19 @@ def test_shards_decode_only_their_clips_and_the_merge_none(tmp_path, decodes):
     o = run(cfg(data, tmp_path, **c), log=quiet)  # the merge: all cached, nothing decoded
     assert o.record["status"] == "complete" and o.stats["restored_cached"] == 3
     assert sum(decodes.values()) == 0, decodes
+
+
+def test_real_lq_clips_decoded_once_cold_and_not_warm(tmp_path, decodes):
+    """``rfv:`` (no GT): the clip is the LQ input; hashing and restoring share its one decode."""
+    data = make_folder(tmp_path / "lq", n=2, t=4, size=32)
+    dataset = f"rfv:{data}"
+    gt = _gt_paths(dataset)
+    c = cfg(data, tmp_path, dataset=dataset, methods=["identity"], metrics=["t_bright"],
+            isolation="inprocess", cache=str(tmp_path / "c"))  # fmt: skip
+    o = run(c, log=quiet)
+    assert o.record["status"] == "complete" and o.stats["scores_computed"] == 2
+    assert Counter({p.name: n for p, n in decodes.items()}) == Counter({"c0": 1, "c1": 1}), decodes
+    decodes.clear()
+    o2 = run(c, log=quiet)
+    assert o2.stats["restored_cached"] == 2 and o2.stats["scores_cached"] == 2
+    assert sum(decodes.values()) == 0, _split(decodes, gt, o2.record)
