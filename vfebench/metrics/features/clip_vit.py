@@ -72,12 +72,14 @@ def build_clip_vit(width: int, layers: int, patch: int, image_size: int, embed_d
             n = (image_size // patch) ** 2
             scale = width**-0.5
             self.conv1 = nn.Conv2d(3, width, patch, patch, bias=False)
-            self.class_embedding = nn.Parameter(scale * torch.randn(width))
-            self.positional_embedding = nn.Parameter(scale * torch.randn(n + 1, width))
+            # in-place scaling: equal values, and on the meta device (load_clip_vit) an
+            # out-of-place multiply goes through a torch._refs wrapper that imports torch._dynamo
+            self.class_embedding = nn.Parameter(torch.randn(width).mul_(scale))
+            self.positional_embedding = nn.Parameter(torch.randn(n + 1, width).mul_(scale))
             self.ln_pre = nn.LayerNorm(width)
             self.transformer = Transformer()
             self.ln_post = nn.LayerNorm(width)
-            self.proj = nn.Parameter(scale * torch.randn(width, embed_dim))
+            self.proj = nn.Parameter(torch.randn(width, embed_dim).mul_(scale))
 
         def forward(self, x):
             if x.shape[-1] != self.image_size or x.shape[-2] != self.image_size:
