@@ -5,9 +5,10 @@
 1. **plan** (:mod:`~vfebench.runner.plan`): resolves the dataset, the methods (registry names,
    ``module:Class`` targets, optional ``:key=value,...`` config) and the metrics into a frozen
    :class:`~vfebench.runner.plan.Plan` — every user error is raised here, before any work;
-2. **LQ** (:mod:`~vfebench.runner.lq`): materialises the LQ inputs (synthetic, cached by source
-   manifest, preset + version, seed, max_frames; shipped; or the source clips when there is no
-   GT) and the GT content hashes; an unreadable GT or LQ clip fails that clip only;
+2. **LQ** (:mod:`~vfebench.runner.lq`): the LQ inputs (synthetic, cached per clip by preset +
+   version, seed, max_frames and GT content; shipped; or the source clips when there is no GT)
+   and the GT content hashes, both made when a clip is first reached, from the one decode that
+   also gives its references; an unreadable GT or LQ clip fails that clip only;
 3. **restore** (:mod:`~vfebench.runner.restore`): each method in its own worker process
    (:mod:`~vfebench.runner.worker`; model loaded once, per-clip timeout, a crash/exit/signal/
    timeout fails that clip and restarts the worker), timed per clip, validated, stored as PNG;
