@@ -21,6 +21,7 @@ run degrades each clip right after decoding it (:class:`SyntheticLQSet`).
 
 from __future__ import annotations
 
+import functools
 import hashlib
 import json
 from collections.abc import Callable, Iterable
@@ -180,9 +181,8 @@ def degrade_to_dir(
         if on_clip is not None and cid != sorted(ids)[0]:
             on_clip()
         try:
-            entries[cid], _ = degrade_clip(
-                pr, seed, out, cid, max_frames, lambda cid=cid: source.load(cid, max_frames=max_frames)
-            )
+            load_gt = functools.partial(source.load, cid, max_frames=max_frames)
+            entries[cid], _ = degrade_clip(pr, seed, out, cid, max_frames, load_gt)
         except ClipNotDegraded as exc:
             failed[cid] = exc.reason
     if on_clip is not None and ids:
