@@ -5,9 +5,10 @@
 1. **plan** (:mod:`~vfebench.runner.plan`): resolves the dataset, the methods (registry names,
    ``module:Class`` targets, optional ``:key=value,...`` config) and the metrics into a frozen
    :class:`~vfebench.runner.plan.Plan` — every user error is raised here, before any work;
-2. **LQ** (:mod:`~vfebench.runner.lq`): materialises the LQ inputs (synthetic, cached by source
-   manifest, preset + version, seed, max_frames; shipped; or the source clips when there is no
-   GT) and the GT content hashes; an unreadable GT or LQ clip fails that clip only;
+2. **LQ** (:mod:`~vfebench.runner.lq`): the LQ inputs (synthetic, cached per clip by preset +
+   version, seed, max_frames and GT content; shipped; or the source clips when there is no GT)
+   and the GT content hashes, both made when a clip is first reached, from the one decode that
+   also gives its references; an unreadable GT or LQ clip fails that clip only;
 3. **restore** (:mod:`~vfebench.runner.restore`): each method in its own worker process
    (:mod:`~vfebench.runner.worker`; model loaded once, per-clip timeout, a crash/exit/signal/
    timeout fails that clip and restarts the worker), timed per clip, validated, stored as PNG;
@@ -158,19 +159,9 @@ class _Run:
         for name, why in plan.skipped.items():
             self.log(f"skipping metric {name}: {why}")
         mode = progress_mode(cfg.progress)
-        hash_prog = Progress(
-            "hash GT", len(clip_ids), "log" if mode == "log" else "off", cfg.progress_every, self.log
-        )
-        self.refs = References(plan.source, clip_ids, cfg.max_frames, plan.has_gt, hash_prog)
-        hash_prog.close()
-        prog: Progress | None = None
-        if plan.lq_preset is not None and mode == "log":
-            prog = Progress(f"degrade {plan.lq_preset}", len(clip_ids), mode, cfg.progress_every, self.log)
-        self.lq = build_lq(
-            plan, self.log, bar=mode == "bar", on_clip=prog.step if prog else None, clip_ids=clip_ids
-        )
-        if prog is not None:
-            prog.close()
+        # nothing is read up front: each clip is decoded once when first reached (hash, LQ, GT)
+        self.refs = References(plan.source, cfg.max_frames, plan.has_gt)
+        self.lq = build_lq(plan, self.log, self.refs, clip_ids=clip_ids)
         if cfg.isolation == "process" and self._anything_to_restore():
             from vfebench.runner.worker import prestart
 
@@ -200,6 +191,8 @@ class _Run:
             prog.close()
             if shard is None:
                 self._score_sets(label, rows)
+        self.refs.reader.release()
+        self.lq.finish()
         if shard is not None:
             summary = {
                 "run_id": plan.run_id,
@@ -216,17 +209,16 @@ class _Run:
         return RunOutcome(record, plan.out, {**self.stats, **self.engine.stats})
 
     def _anything_to_restore(self) -> bool:
-        """Whether some (method, clip) has no complete restoration in the cache yet (cheap stats)."""
+        """Whether some (method, clip) has no complete restoration in the cache yet (cheap stats;
+        a clip whose GT or LQ hash is not known without decoding counts as to be restored)."""
         for method in self.plan.methods.values():
             fp = method.fingerprint_hash()
             for cid in self.plan.clip_ids:
-                if cid in self.refs.failed or cid in self.lq.failed:
-                    continue
-                try:
-                    d = self.cache.restored_dir(fp, self.lq.clip_hash(cid), self.refs.key(cid), cid)
-                except Exception:  # broad on purpose: clip_hash recorded this clip's own failure
-                    continue
-                if not (d / "meta.json").is_file():
+                lq_hash = self.lq.known_hash(cid)
+                ref = self.refs.known_key(cid) if self.plan.has_gt else None
+                if lq_hash is None or (self.plan.has_gt and ref is None):
+                    return True
+                if not (self.cache.restored_dir(fp, lq_hash, ref, cid) / "meta.json").is_file():
                     return True
         return False
 

@@ -145,36 +145,40 @@ def restore_method(
             if not timed
             else "reported" + ("" if len(timed) == len(plan.clip_ids) else " (some clips)")
         )
-    pending: list[tuple[str, Any]] = []
-    for cid in plan.clip_ids if clip_ids is None else clip_ids:
-        if cid in refs.failed:
-            what = "the GT clip" if plan.has_gt else "the clip"
-            on_clip(fail(label, cid, "gt", None, f"cannot read {what}: {refs.failed[cid]}", ""), None, None)
-            continue
-        try:
-            lq_hash = None if cid in lq.failed else lq.clip_hash(cid)
-        except Exception:  # broad on purpose: clip_hash recorded the reason in lq.failed
-            lq_hash = None
-        if lq_hash is None:
-            on_clip(fail(label, cid, "lq", None, f"no LQ input: {lq.failed.get(cid, '?')}", ""), None, None)
-            continue
-        d = cache.restored_dir(fp_hash, lq_hash, refs.key(cid), cid)
-        meta = read_json(d / "meta.json")
-        if meta is not None and (d / "frames").is_dir():
-            run.stats["restored_cached"] += 1
-            on_clip(clip_row(label, cid, meta, str(d / "frames"), lq.path(cid), True), None, None)
-        else:
-            pending.append((cid, d))
-    if not pending:
-        return info
-    run.log(f"{label}: restoring {len(pending)} clip(s) ({len(plan.clip_ids) - len(pending)} cached)")
-    executor = make_executor(method, cfg.device, cfg.isolation, cfg.timeout, run.log)
-    info["isolation"] = executor.isolation
+    ids = list(plan.clip_ids if clip_ids is None else clip_ids)
+    executor = None
     warm = 0 if reported else cfg.warmup  # reading files needs no warm-up
     from vfebench.video import write_png_frames
 
+    # one pass in clip order: each clip is reached once, so its GT is decoded once for its hash,
+    # its LQ, its restoration and its scores (References keeps only the current clip)
     try:
-        for cid, d in pending:
+        for cid in ids:
+            if not refs.readable(cid):  # the first decode of the clip (hash, then LQ and GT from it)
+                what = "the GT clip" if plan.has_gt else "the clip"
+                on_clip(
+                    fail(label, cid, "gt", None, f"cannot read {what}: {refs.failed[cid]}", ""), None, None
+                )
+                continue
+            try:
+                lq_hash = None if cid in lq.failed else lq.clip_hash(cid)
+            except Exception:  # broad on purpose: clip_hash recorded the reason in lq.failed
+                lq_hash = None
+            if lq_hash is None:
+                on_clip(
+                    fail(label, cid, "lq", None, f"no LQ input: {lq.failed.get(cid, '?')}", ""), None, None
+                )
+                continue
+            d = cache.restored_dir(fp_hash, lq_hash, refs.key(cid), cid)
+            meta = read_json(d / "meta.json")
+            if meta is not None and (d / "frames").is_dir():
+                run.stats["restored_cached"] += 1
+                on_clip(clip_row(label, cid, meta, str(d / "frames"), lq.path(cid), True), None, None)
+                continue
+            if executor is None:
+                run.log(f"{label}: restoring the clips not in the cache (from {cid!r}, of {len(ids)})")
+                executor = make_executor(method, cfg.device, cfg.isolation, cfg.timeout, run.log)
+                info["isolation"] = executor.isolation
             with cache.entry(d / "meta.json") as ready:
                 meta = read_json(d / "meta.json") if ready else None
                 if meta is not None and (d / "frames").is_dir():  # another run just finished it
@@ -237,7 +241,8 @@ def restore_method(
             row = clip_row(label, cid, meta, str(d / "frames"), lq.path(cid), False)
             on_clip(row, out, gt)
     finally:
-        info["worker_restarts"] = executor.restarts
-        executor.close()
-        free_memory(cfg.device)
+        if executor is not None:
+            info["worker_restarts"] = executor.restarts
+            executor.close()
+            free_memory(cfg.device)
     return info

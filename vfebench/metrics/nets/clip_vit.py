@@ -75,12 +75,14 @@ class VisionTransformer(nn.Module):
         n = (image_size // patch) ** 2
         scale = width**-0.5
         self.conv1 = nn.Conv2d(3, width, patch, patch, bias=False)
-        self.class_embedding = nn.Parameter(scale * torch.randn(width))
-        self.positional_embedding = nn.Parameter(scale * torch.randn(n + 1, width))
+        # in-place scaling: equal values, and on the meta device (load_clip_vit) an out-of-place
+        # multiply goes through a torch._refs wrapper that imports torch._dynamo
+        self.class_embedding = nn.Parameter(torch.randn(width).mul_(scale))
+        self.positional_embedding = nn.Parameter(torch.randn(n + 1, width).mul_(scale))
         self.ln_pre = nn.LayerNorm(width)
         self.transformer = Transformer(width, layers, max(1, width // 64))
         self.ln_post = nn.LayerNorm(width)
-        self.proj = nn.Parameter(scale * torch.randn(width, embed_dim))
+        self.proj = nn.Parameter(torch.randn(width, embed_dim).mul_(scale))
 
     def forward(self, x: torch.Tensor) -> torch.Tensor:
         """``B×3×S×S`` preprocessed float images → ``B×E`` embeddings of the class token, not

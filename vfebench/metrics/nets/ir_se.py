@@ -150,12 +150,12 @@ def load_ir_se(path: str | os.PathLike, device: str = "cpu") -> IRSE:
         sd = sd["state_dict"]
     sd = {k.removeprefix("module."): v for k, v in sd.items()}
     widths, units = infer_ir_se_arch(sd)
-    net = build_ir_se(widths, units)
-    missing, unexpected = net.load_state_dict(sd, strict=False)
-    missing = [k for k in missing if not k.endswith("num_batches_tracked")]
-    if missing or unexpected:
+    from vfebench.metrics.nets.meta_load import build_loaded
+
+    try:  # built on meta, weights assigned: no random init of 44 M parameters thrown away
+        net = build_loaded(lambda: build_ir_se(widths, units), sd, f"{path}")
+    except InputError as exc:
         raise InputError(
-            f"{path}: not an IR-SE50 state dict (missing {missing[:3]}, unexpected {unexpected[:3]}); "
-            "expected TreB1eN/pSp model_ir_se50.pth"
-        )
-    return net.eval().to(device)
+            f"{exc}; not an IR-SE50 state dict (expected TreB1eN/pSp model_ir_se50.pth)"
+        ) from None
+    return net.to(device)
