@@ -13,7 +13,8 @@ published ``model_ir_se50.pth`` state dict loads unchanged:
 
 Input: ``B×3×112×112`` float32 RGB in [−1, 1] (``(x/255 − 0.5)/0.5``, made by
 :func:`vfebench.metrics.features.arcface.to_arcface_input` from the aligned faces). Output:
-``B×512`` unit-norm float32 embeddings.
+``B×512`` unit-norm float32 embeddings. Convolutions run channels-last
+(:mod:`vfebench.metrics.nets.layout`; equal within float32 rounding, 1.9e-7 measured).
 """
 
 from __future__ import annotations
@@ -26,6 +27,7 @@ import torch
 from torch import nn
 
 from vfebench.errors import InputError
+from vfebench.metrics.nets.layout import convs_channels_last, nhwc
 
 IR_SE50_WIDTHS = (64, 128, 256, 512)
 IR_SE50_UNITS = (3, 4, 14, 3)
@@ -99,7 +101,7 @@ class IRSE(nn.Module):
     def forward(self, x: torch.Tensor) -> torch.Tensor:
         """``B×3×112×112`` float in [−1, 1] → ``B×512`` embeddings of L2 norm 1 (the head's
         linear layer expects 7×7 after the 4 stages, so other input sizes fail in it)."""
-        x = self.output_layer(self.body(self.input_layer(x)))
+        x = self.output_layer(self.body(self.input_layer(nhwc(x))))
         return torch.nn.functional.normalize(x, p=2, dim=1)
 
 
@@ -158,4 +160,4 @@ def load_ir_se(path: str | os.PathLike, device: str = "cpu") -> IRSE:
         raise InputError(
             f"{exc}; not an IR-SE50 state dict (expected TreB1eN/pSp model_ir_se50.pth)"
         ) from None
-    return net.to(device)
+    return convs_channels_last(net).to(device)

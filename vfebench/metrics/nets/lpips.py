@@ -22,12 +22,10 @@ channel norms, the difference of the unit-normalised activations, its square and
 channel sum are done layer by layer without keeping the normalised taps (equal to the unfused
 formula up to float32 rounding; ``tests/vfebench/metrics/test_lpips_fused.py``).
 
-The trunk and its activations are kept channels-last (NHWC in memory; shapes unchanged): oneDNN's
-convolutions run on that layout without reordering, and the channel norms reduce over contiguous
-memory. Measured on the 2-core CPU, VGG16 at 4 pairs of 512²: 20–38 % faster than the default
-layout (4 alternating runs, under load), distances equal within float32 rounding (largest relative
-difference 9.4e-8), the size of the difference between two CPUs' kernels, so the metric version
-is unchanged.
+The trunk and its activations are kept channels-last (:mod:`vfebench.metrics.nets.layout`; the
+channel norms then reduce over contiguous memory): VGG16 at 4 pairs of 512² measured 20–38 %
+faster, distances equal within float32 rounding (largest relative difference 9.4e-8), the size
+of the difference between two CPUs' kernels, so the metric version is unchanged.
 """
 
 from __future__ import annotations
@@ -38,6 +36,7 @@ import torch
 from torch import nn
 
 from vfebench.errors import InputError, WeightsError
+from vfebench.metrics.nets.layout import convs_channels_last, nhwc
 
 #: (last index + 1) of each slice of torchvision's ``features`` for the five LPIPS taps
 SLICES = {"alex": (2, 5, 8, 10, 12), "vgg": (4, 9, 16, 23, 30)}
@@ -121,9 +120,7 @@ class LPIPSNet(nn.Module):
         self.lins.load_state_dict(lin, strict=True, assign=True)
         for p in self.parameters():
             p.requires_grad_(False)
-        for conv in self.features:  # channels-last weights (see the module docstring)
-            if isinstance(conv, nn.Conv2d):
-                conv.weight.data = conv.weight.data.contiguous(memory_format=torch.channels_last)
+        convs_channels_last(self.features)  # see the module docstring
 
     def forward(self, x: torch.Tensor, y: torch.Tensor) -> torch.Tensor:
         """``B×3×H×W`` inputs in [−1, 1] → ``B`` LPIPS distances (fused per tap, see module doc).
@@ -132,7 +129,7 @@ class LPIPSNet(nn.Module):
         (B,), the distances ≥ 0 (the v0.1 head weights are non-negative), 0 for identical inputs.
         """
         n = x.shape[0]
-        h = ((torch.cat([x, y], 0) - self.shift) / self.scale).contiguous(memory_format=torch.channels_last)
+        h = nhwc((torch.cat([x, y], 0) - self.shift) / self.scale)
         val: torch.Tensor | None = None
         start = 0
         for lin, end in zip(self.lins, self.taps):
