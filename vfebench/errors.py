@@ -60,3 +60,12 @@ class ComponentFailed(VfebenchError, RuntimeError):
 
     Raised where an arbitrary exception of third-party code is turned into one failure of one
     clip or one metric (the run goes on with the others)."""
+
+
+class ClipNotDegraded(VfebenchError):
+    """Reading or degrading one GT clip failed (that clip fails, the others go on); ``reason``
+    is the underlying ``"ExcType: message"``."""
+
+    def __init__(self, reason: str) -> None:
+        super().__init__(reason)
+        self.reason = reason

@@ -32,7 +32,7 @@ from tqdm import tqdm
 
 from vfebench.datasets.base import ClipReader
 from vfebench.degrade import build_preset
-from vfebench.errors import InputError
+from vfebench.errors import ClipNotDegraded, InputError
 from vfebench.utils import atomic_write_text, cache_root, file_lock, safe_name
 from vfebench.video import Clip, read_clip, write_png_frames
 
@@ -189,14 +189,6 @@ def degrade_to_dir(
     if on_clip is not None and ids:
         on_clip()
     return write_manifest(out, header, entries, failed, pr, seed, max_frames)
-
-
-class ClipNotDegraded(Exception):
-    """Reading or degrading one GT clip failed (that clip fails, the others go on)."""
-
-    def __init__(self, reason: str) -> None:
-        super().__init__(reason)
-        self.reason = reason
 
 
 def degrade_clip(
