@@ -135,6 +135,7 @@ class ClipReader:
         return self._current[1]
 
     def release(self) -> None:
+        """Drop the held clip (the next :meth:`load` decodes again)."""
         self._current = None
 
 

@@ -78,6 +78,8 @@ class LQSet:
             raise InputError(f"clip {clip_id!r}: no LQ input ({self.failed[clip_id]})")
 
     def load(self, clip_id: str) -> Clip:
+        """The LQ clip of ``clip_id``; ``InputError`` when the set has no such clip or its LQ
+        could not be had (with the reason)."""
         self._check(clip_id)
         return self._loader(clip_id)
 
@@ -97,6 +99,8 @@ class LQSet:
         return self._params.get(clip_id, {})
 
     def identity(self) -> dict[str, Any]:
+        """A copy of what identifies this LQ set in the run record (``kind``, source, ``max_frames``,
+        per-clip LQ hashes where known), plus the source's manifest hash when the set has a source."""
         ident = dict(self._identity)
         if self._source is not None:
             ident["source_manifest"] = self._source.manifest_hash()
@@ -104,6 +108,7 @@ class LQSet:
 
     @property
     def manifest_hash(self) -> str:
+        """Hex sha256 of :meth:`identity` as sorted-key JSON."""
         return hashlib.sha256(json.dumps(self.identity(), sort_keys=True).encode()).hexdigest()
 
 
@@ -358,11 +363,15 @@ class SyntheticLQSet(LQSet):
         return self._with_params(read_clip(lq_clip_dir(self.root, clip_id), clip_id), clip_id)
 
     def load(self, clip_id: str) -> Clip:
+        """The LQ clip of ``clip_id``, degraded now (from its one GT decode) unless already made."""
         if clip_id in self.clip_ids:
             self.entry(clip_id)
         return super().load(clip_id)
 
     def known_hash(self, clip_id: str) -> str | None:
+        """The LQ content hash without degrading anything: from this run's entries, or from
+        the on-disk entry when it matches the preset, seed, ``max_frames`` and the GT's known
+        content hash; else None."""
         if clip_id in self._entries:
             return self._entries[clip_id]["lq_hash"]
         h = self.source.known_clip_hash(clip_id) if clip_id in self.clip_ids else None
@@ -396,6 +405,7 @@ class SyntheticLQSet(LQSet):
 
     @property
     def kind(self) -> str:
+        """Always ``synthetic``."""
         return "synthetic"
 
     def write_manifest(self) -> dict:

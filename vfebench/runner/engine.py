@@ -44,12 +44,15 @@ class ClipItem:
     _memo: dict[str, Any] = field(default_factory=dict, repr=False)
 
     def load(self, which: str) -> Clip | None:
+        """The clip ``which`` (``"pred"`` or ``"gt"``), decoded on first use and kept until
+        :meth:`release`; None when the item has no GT loader."""
         if which not in self._memo:
             fn = self.pred if which == "pred" else self.gt
             self._memo[which] = fn() if fn is not None else None
         return self._memo[which]
 
     def release(self) -> None:
+        """Drop the decoded clips (the next :meth:`load` decodes again)."""
         self._memo.clear()
 
 
@@ -64,6 +67,7 @@ class Outcome:
 
     @property
     def value(self) -> float | None:
+        """The raw scalar value of the result, None when failed or when the metric gave no value."""
         return None if self.result is None else self.result.get("value")
 
 
@@ -114,10 +118,12 @@ class ScoringEngine:
 
     @property
     def clip_keys(self) -> list[str]:
+        """Metric keys scored clip by clip (every level except ``set``), in spec order."""
         return [k for k, m in self.metrics.items() if m.level != "set"]
 
     @property
     def set_keys(self) -> list[str]:
+        """Metric keys scored once over the whole set (``level == "set"``, e.g. FVD), in spec order."""
         return [k for k, m in self.metrics.items() if m.level == "set"]
 
     def _setup(self, key: str) -> None:

@@ -31,13 +31,16 @@ class LQView:
         self._hashes: dict[str, str] = {}
 
     def identity(self) -> dict[str, Any]:
+        """What identifies the LQ set in the run record (the set's own :meth:`identity`)."""
         return self.lqset.identity()
 
     @property
     def manifest_hash(self) -> str | None:
+        """The LQ set's manifest hash, None for a set that has none."""
         return getattr(self.lqset, "manifest_hash", None)
 
     def load(self, clip_id: str) -> Clip:
+        """The LQ clip of ``clip_id`` (made or read by the set); its content hash is remembered."""
         c = self.lqset.load(clip_id)
         self._hashes.setdefault(clip_id, c.content_hash())
         return c
@@ -59,6 +62,7 @@ class LQView:
         return self._hashes[clip_id]
 
     def path(self, clip_id: str) -> str | None:
+        """The LQ file or folder of ``clip_id`` as text when the set has one on disk, else None."""
         p = self.lqset.path(clip_id) if hasattr(self.lqset, "path") else None
         return str(p) if p is not None and p.exists() else None
 
@@ -91,6 +95,8 @@ class References:
         return h
 
     def readable(self, cid: str) -> bool:
+        """True when the clip can be read (its hash is known or computed now); else its
+        reason is in :attr:`failed`."""
         return self.hash(cid) is not None
 
     @property

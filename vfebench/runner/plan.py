@@ -274,6 +274,8 @@ def metric_record(metric) -> dict[str, Any]:
 
 
 def default_out(cfg: RunConfig, run_id: str) -> Path:
+    """The default run folder: ``runs/<dataset name>-<preset>-s<seed>-<first 8 of run_id>``
+    (the dataset's last path part, runs of non-alphanumerics replaced by ``-``)."""
     ds = re.sub(r"[^A-Za-z0-9]+", "-", Path(cfg.dataset.split(":", 1)[-1]).name or cfg.dataset).strip("-")
     return Path("runs") / f"{ds or 'dataset'}-{cfg.preset}-s{cfg.seed}-{run_id[:8]}"
 

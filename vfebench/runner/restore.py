@@ -32,6 +32,7 @@ from vfebench.video import Clip, check_frames
 
 
 def now() -> str:
+    """The current UTC time as ISO 8601 text, to the second (``2026-12-02T07:40:23+00:00``)."""
     return _dt.datetime.now(_dt.timezone.utc).isoformat(timespec="seconds")
 
 
@@ -71,6 +72,9 @@ def validate_output(out: Any, lq: Clip, target: tuple[int, int] | None, label: s
 def clip_row(
     label: str, cid: str, meta: dict, path: str, lq_path: str | None, cached: bool
 ) -> dict[str, Any]:
+    """The record row of a restored clip (``status: ok``): the method label, clip id, the output's
+    size, frame count, fps, content hash and path, restore seconds and peak memory from ``meta``,
+    and empty ``values`` / ``details`` for the metrics to fill."""
     return {
         "method": label,
         "clip_id": cid,
@@ -92,6 +96,8 @@ def clip_row(
 
 
 def failed_row(label: str, cid: str, stage: str, reason: str, lq_path: str | None) -> dict[str, Any]:
+    """The record row of a clip that failed at ``stage`` (``lq``, ``restore`` or ``score``):
+    ``status: failed`` with the ``reason``; the other clips' rows are unaffected."""
     return {
         "method": label,
         "clip_id": cid,

@@ -56,6 +56,7 @@ class Restored:
 
 
 def sync(device: str) -> None:
+    """Wait for queued CUDA work on ``device`` (a no-op off CUDA), so a timer reads finished work."""
     if device.startswith("cuda"):
         import torch
 
@@ -63,6 +64,9 @@ def sync(device: str) -> None:
 
 
 def reset_peak(device: str) -> str:
+    """Reset the peak-memory counter of ``device``; returns which counter :func:`read_peak_mb`
+    will read: ``cuda_max_allocated``, ``cpu_peak_rss`` (VmHWM after clearing it) or
+    ``cpu_peak_rss_lifetime`` (the process's peak since start, when it cannot be cleared)."""
     if device.startswith("cuda"):
         import torch
 
@@ -77,6 +81,8 @@ def reset_peak(device: str) -> str:
 
 
 def read_peak_mb(device: str) -> float | None:
+    """Peak memory in MiB since :func:`reset_peak`: CUDA max allocated, else the process's
+    VmHWM (Linux) or ``ru_maxrss``; None when no counter is available."""
     if device.startswith("cuda"):
         import torch
 
@@ -97,6 +103,8 @@ def read_peak_mb(device: str) -> float | None:
 
 
 def timed_restore(method, lq: Clip, target, device: str) -> Restored:
+    """``method.restore(lq, target)`` timed (device synchronised) with its peak memory:
+    :class:`Restored` (output clip, seconds, peak MiB or None, counter kind)."""
     kind = reset_peak(device)
     t0 = time.perf_counter()
     out = method.restore(lq, target)
@@ -106,6 +114,7 @@ def timed_restore(method, lq: Clip, target, device: str) -> Restored:
 
 
 def short_tb(exc: BaseException, n: int = 6) -> str:
+    """The last ``n`` entries of ``exc``'s formatted traceback, at most 2000 characters (for records)."""
     lines = traceback.format_exception(type(exc), exc, exc.__traceback__)
     return "".join(lines[-n:])[-2000:]
 
@@ -115,6 +124,7 @@ def _reason(exc: BaseException) -> str:
 
 
 def free_memory(device: str) -> None:
+    """Collect garbage and, on CUDA, return cached blocks to the driver (errors ignored)."""
     import gc
 
     gc.collect()
@@ -141,12 +151,15 @@ class InProcessExecutor:
         self.restarts = 0
 
     def setup(self) -> None:
+        """Set the method up on the device; a failure raises :class:`RestoreFailed` ("setup failed: ...")."""
         try:
             self.method.ensure_setup(self.device)
         except Exception as exc:  # broad on purpose: the method's own code: any failure is this method's
             raise RestoreFailed("setup failed: " + _reason(exc), short_tb(exc)) from exc
 
     def restore(self, lq: Clip, target) -> Restored:
+        """Restore one clip in this process, timed; any exception of the method becomes
+        :class:`RestoreFailed` for this clip only."""
         try:
             return timed_restore(self.method, lq, target, self.device)
         except Exception as exc:  # broad on purpose: the method's own code: any failure costs one clip
@@ -154,6 +167,7 @@ class InProcessExecutor:
 
     def close(self) -> None:
         # drop the loaded model (metrics need the memory): a fresh instance, same fingerprint
+        """Drop the loaded model (a fresh, unset-up instance with the same config) and free memory."""
         self.method = type(self.method)(**self.method.config)
         free_memory(self.device)
 
@@ -394,6 +408,8 @@ class ProcessExecutor:
 
     # -- executor interface --------------------------------------------------------------
     def setup(self) -> None:
+        """Start the worker process and set the method up there (a restart counts in
+        :attr:`restarts`); a setup failure is remembered and raised again without retrying."""
         if self._setup_error is not None:
             raise self._setup_error
         if self._proc is None:
@@ -408,6 +424,9 @@ class ProcessExecutor:
                 raise
 
     def restore(self, lq: Clip, target) -> Restored:
+        """Send one clip to the worker and wait for its output; a crash, timeout or lost pipe
+        of the worker fails this clip only (:class:`RestoreFailed` with the reason), and the
+        next clip starts a fresh worker."""
         if self._proc is None:
             self.setup()
         try:
