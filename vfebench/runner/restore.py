@@ -96,7 +96,7 @@ def clip_row(
 
 
 def failed_row(label: str, cid: str, stage: str, reason: str, lq_path: str | None) -> dict[str, Any]:
-    """The record row of a clip that failed at ``stage`` (``lq``, ``restore`` or ``score``):
+    """The record row of a clip that failed at ``stage`` (``gt``, ``lq``, ``restore`` or ``score``):
     ``status: failed`` with the ``reason``; the other clips' rows are unaffected."""
     return {
         "method": label,
