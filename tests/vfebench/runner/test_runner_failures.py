@@ -165,7 +165,7 @@ def test_keyboard_interrupt_leaves_a_resumable_state(tmp_path):
     data = make_folder(tmp_path / "gt", n=5, t=2, size=32)
     cache = tmp_path / "cache"
     env = plugin_env(VFEBENCH_CACHE=str(tmp_path / "vc"))
-    args = [sys.executable, "-m", "vfebench", "run", "--method", "t_slow:delay=0.5", "--dataset", f"folder:{data}",
+    args = [sys.executable, "-m", "vfebench", "run", "--method", "t_slow:delay=1.5", "--dataset", f"folder:{data}",
             "--metrics", "t_mae", "--out", str(tmp_path / "run"), "--cache", str(cache), "--warmup", "0", "--quiet"]  # fmt: skip
     p = subprocess.Popen(args, env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
     deadline = time.time() + 120

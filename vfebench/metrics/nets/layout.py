@@ -11,11 +11,15 @@ relative (LPIPS distances) and 1.9e-7 absolute (unit-norm IR-SE50 embeddings).
 
 from __future__ import annotations
 
+from typing import TypeVar
+
 import torch
 from torch import nn
 
+M = TypeVar("M", bound=nn.Module)
 
-def convs_channels_last(module: nn.Module) -> nn.Module:
+
+def convs_channels_last(module: M) -> M:
     """Store every ``Conv2d`` weight of ``module`` channels-last (in place); returns ``module``."""
     for m in module.modules():
         if isinstance(m, nn.Conv2d):
